@@ -1,0 +1,90 @@
+# echod: a fork-per-connection TCP echo daemon.  See README.md.
+
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= $(PREFIX)/etc
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+PORT       ?= 7007
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wformat=2 -Wvla -Wimplicit-fallthrough
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -g
+LDFLAGS  += -fsanitize=address,undefined
+endif
+CPPFLAGS += -D_GNU_SOURCE -MMD -MP
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS)
+
+INIH_CFLAGS = $(shell pkg-config --cflags inih 2>/dev/null)
+INIH_LIBS   = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+
+B := build
+ECHOD_OBJS  := $(patsubst src/%.c,$(B)/src/%.o,$(wildcard src/*.c))
+CLIENT_OBJS := $(patsubst client/%.c,$(B)/client/%.o,$(wildcard client/*.c))
+PROGS := $(B)/echod $(if $(CLIENT_OBJS),$(B)/echo-client)
+
+.PHONY: all run test lint deps install uninstall clean FORCE
+all: $(PROGS)
+
+$(B)/echod: $(ECHOD_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(INIH_LIBS)
+$(B)/echo-client: $(CLIENT_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/src/%.o: src/%.c | $(B)/src
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(INIH_CFLAGS) -c -o $@ $<
+$(B)/client/%.o: client/%.c | $(B)/client
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/src $(B)/client:
+	mkdir -p $@
+
+# The compiled-in config path and the build flags: objects are rebuilt when
+# either changes (make install SYSCONFDIR=/etc after a plain make, SANITIZE=1).
+$(B)/src/main.o: CPPFLAGS += -DECHOD_CONFIG_PATH='"$(SYSCONFDIR)/echod.conf"'
+$(ECHOD_OBJS) $(CLIENT_OBJS): $(B)/flags
+$(B)/flags: FORCE | $(B)/src
+	@echo '$(SYSCONFDIR) $(CC) $(CFLAGS) $(WARNINGS) $(LDFLAGS)' | cmp -s - $@ \
+	    || echo '$(SYSCONFDIR) $(CC) $(CFLAGS) $(WARNINGS) $(LDFLAGS)' > $@
+
+deps:
+	@tests/deps.sh
+
+run: deps all
+	$(B)/echod -f -c etc/echod.conf -p $(PORT)
+
+test: deps all lint
+	@tests/run
+
+lint:
+	mandoc -T lint -W warning man/*
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(B)/echod $(DESTDIR)$(SBINDIR)/echod
+	$(if $(CLIENT_OBJS),install -m 755 $(B)/echo-client $(DESTDIR)$(BINDIR)/echo-client)
+	install -m 644 man/echod.8 $(DESTDIR)$(MANDIR)/man8/echod.8
+	install -m 644 man/echod.conf.5 $(DESTDIR)$(MANDIR)/man5/echod.conf.5
+	install -m 644 man/echo-client.1 $(DESTDIR)$(MANDIR)/man1/echo-client.1
+	@# Never overwrite a config the administrator may have edited.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/echod.conf ] || \
+	    install -m 644 etc/echod.conf $(DESTDIR)$(SYSCONFDIR)/echod.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/echod $(DESTDIR)$(BINDIR)/echo-client \
+	    $(DESTDIR)$(MANDIR)/man8/echod.8 $(DESTDIR)$(MANDIR)/man5/echod.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man1/echo-client.1
+	@# Remove the config only when it is unchanged from the shipped one.
+	if cmp -s etc/echod.conf $(DESTDIR)$(SYSCONFDIR)/echod.conf; then \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/echod.conf; fi
+
+clean:
+	rm -rf $(B)
+
+-include $(ECHOD_OBJS:.o=.d) $(CLIENT_OBJS:.o=.d)
