@@ -6,6 +6,7 @@ SBINDIR    ?= $(PREFIX)/sbin
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 PORT       ?= 7007
+VERSION    := 0.1.0
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -18,7 +19,7 @@ ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -g
 LDFLAGS  += -fsanitize=address,undefined
 endif
-CPPFLAGS += -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -D_GNU_SOURCE -DECHOD_VERSION='"$(VERSION)"' -MMD -MP
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS)
 
 INIH_CFLAGS = $(shell pkg-config --cflags inih 2>/dev/null)

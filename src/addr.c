@@ -1,0 +1,39 @@
+/* addr: socket addresses as people read them. */
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <string.h>
+
+void
+addr_format(const struct sockaddr *sa, char *buf, size_t buflen)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		(void)inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		(void)snprintf(buf, buflen, "%s:%u", host, ntohs(sin->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 =
+		    (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			(void)inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
+			    host, sizeof(host));
+			(void)snprintf(buf, buflen, "%s:%u", host,
+			    ntohs(sin6->sin6_port));
+		} else {
+			(void)inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+			    sizeof(host));
+			(void)snprintf(buf, buflen, "[%s]:%u", host,
+			    ntohs(sin6->sin6_port));
+		}
+	} else {
+		(void)snprintf(buf, buflen, "(address family %d)",
+		    sa->sa_family);
+	}
+}

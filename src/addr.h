@@ -1,0 +1,18 @@
+/* addr: socket addresses as people read them. */
+#ifndef ECHOD_ADDR_H
+#define ECHOD_ADDR_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+
+/* "192.0.2.7:51234" or "[2001:db8::7]:51234"; room for either. */
+#define ADDR_TEXT_MAX 64
+
+/*
+ * addr_format: write SA as text into BUF.  An IPv4 client on a dual-stack
+ * socket (::ffff:a.b.c.d) is written as the IPv4 address it is.
+ */
+void	addr_format(const struct sockaddr *sa, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,34 @@
+/* daemon: detaching from the terminal, readiness, and the pidfile. */
+#ifndef ECHOD_DAEMON_H
+#define ECHOD_DAEMON_H
+
+#include <stddef.h>
+
+/* daemon_close_inherited: close every descriptor above 2. */
+int	daemon_close_inherited(void);
+
+/*
+ * daemon_detach: fork, setsid, fork again, umask 022, chdir /.  Only the
+ * daemon returns, with a descriptor for daemon_ready(); the launching
+ * process waits for that and exits 0 once the daemon is ready, 1 if it
+ * exits before.  Returns -1 with errno if a step fails before the forks.
+ */
+int	daemon_detach(void);
+
+/* daemon_stdio_to_null: descriptors 0, 1 and 2 onto /dev/null. */
+int	daemon_stdio_to_null(void);
+
+/* daemon_ready: tell the launching process that startup succeeded. */
+int	daemon_ready(int fd);
+
+/*
+ * pidfile_create: create or take over PATH, lock it, write our pid.
+ * Returns the locked descriptor, or -1 with a message in ERR
+ * ("PATH: already running (pid N)").
+ */
+int	pidfile_create(const char *path, char *err, size_t errlen);
+
+/* pidfile_remove: unlink PATH and release FD. */
+void	pidfile_remove(const char *path, int fd);
+
+#endif

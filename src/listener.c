@@ -1,0 +1,183 @@
+/* listener: the listening sockets: resolve, bind, listen, keep on reload. */
+#include "listener.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * One socket for ADDR at PORT.  "*" is a single dual-stack IPv6 socket,
+ * which also takes IPv4 clients, or an IPv4 one on a kernel without IPv6.
+ */
+static int
+open_one(const char *addr, unsigned port, struct listener *out, char *err,
+    size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+	};
+	struct addrinfo *res;
+	char service[8];
+	const char *host = strcmp(addr, "*") == 0 ? "::" : addr;
+	const int on = 1;
+	const int off = 0;
+	int fd;
+	int rc;
+
+	(void)snprintf(service, sizeof(service), "%u", port);
+	if ((rc = getaddrinfo(host, service, &hints, &res)) != 0) {
+		(void)snprintf(err, errlen, "unable to resolve %s: %s", addr,
+		    gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&ss, res->ai_addr, res->ai_addrlen);
+	sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1 && errno == EAFNOSUPPORT && strcmp(addr, "*") == 0) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		memset(&ss, 0, sizeof(ss));
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		sslen = sizeof(*sin);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	}
+	addr_format((struct sockaddr *)&ss, out->name, sizeof(out->name));
+	if (fd == -1) {
+		(void)snprintf(err, errlen, "unable to create a socket for %s: %s",
+		    out->name, strerror(errno));
+		return -1;
+	}
+	/* Restart at once even while old connections sit in TIME_WAIT. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	/* "*" takes IPv4 too, whatever net.ipv6.bindv6only says. */
+	if (ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+	    strcmp(addr, "*") == 0 ? &off : &on, sizeof(int)) == -1)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1)
+		goto fail_bind;
+	/* The kernel caps the backlog at net.core.somaxconn. */
+	if (listen(fd, SOMAXCONN) == -1)
+		goto fail;
+	sslen = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		goto fail;
+	addr_format((struct sockaddr *)&ss, out->name, sizeof(out->name));
+	out->port = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	if ((out->addr = strdup(addr)) == NULL)
+		goto fail;
+	out->fd = fd;
+	return 0;
+
+fail_bind:
+	(void)snprintf(err, errlen, "unable to bind %s: %s", out->name,
+	    strerror(errno));
+	(void)close(fd);
+	return -1;
+fail:
+	(void)snprintf(err, errlen, "unable to listen on %s: %s", out->name,
+	    strerror(errno));
+	(void)close(fd);
+	return -1;
+}
+
+static void
+close_one(struct listener *l)
+{
+	/* A listening socket has nothing unsent: a failed close loses nothing. */
+	(void)close(l->fd);
+	free(l->addr);
+	l->fd = -1;
+	l->addr = NULL;
+}
+
+static struct listener *
+find(const struct listener_set *set, const char *addr, unsigned port)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (set->items[i].port == port &&
+		    strcmp(set->items[i].addr, addr) == 0)
+			return &set->items[i];
+	return NULL;
+}
+
+int
+listener_update(struct listener_set *set, char *const *addrs, size_t count,
+    unsigned port, char *err, size_t errlen)
+{
+	struct listener *items;
+	bool *kept;		/* per old socket: part of the new set */
+	size_t done;
+
+	if ((items = calloc(count, sizeof(*items))) == NULL ||
+	    (kept = calloc(set->count + 1, sizeof(*kept))) == NULL) {
+		free(items);
+		(void)snprintf(err, errlen, "unable to listen: %s",
+		    strerror(errno));
+		return -1;
+	}
+	for (done = 0; done < count; done++) {
+		struct listener *old = find(set, addrs[done], port);
+
+		if (port != 0 && old != NULL) {
+			items[done] = *old;
+			kept[old - set->items] = true;
+			continue;
+		}
+		if (open_one(addrs[done], port, &items[done], err, errlen) == -1)
+			goto fail;
+		port = items[done].port;	/* with port 0, the rest share it */
+	}
+	for (size_t i = 0; i < set->count; i++)
+		if (!kept[i])
+			close_one(&set->items[i]);
+	free(set->items);
+	free(kept);
+	set->items = items;
+	set->count = count;
+	return 0;
+fail:
+	/* Undo: close what this call opened; the old set stays as it was. */
+	for (size_t i = 0; i < done; i++)
+		if (find(set, items[i].addr, items[i].port) == NULL)
+			close_one(&items[i]);
+	free(items);
+	free(kept);
+	return -1;
+}
+
+void
+listener_close_all(struct listener_set *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+		close_one(&set->items[i]);
+	free(set->items);
+	set->items = NULL;
+	set->count = 0;
+}
+
+void
+listener_close_fds(const struct listener_set *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+		(void)close(set->items[i].fd);	/* the parent still has it */
+}
