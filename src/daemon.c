@@ -155,6 +155,27 @@ fail:
 	return -1;
 }
 
+int
+pidfile_check(const char *path, char *err, size_t errlen)
+{
+	struct flock lock = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+	};
+	int fd;
+	int rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;	/* no file, or pidfile_create will say why */
+	if (fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK) {
+		(void)snprintf(err, errlen, "%s: already running (pid %ld)",
+		    path, (long)lock.l_pid);
+		rc = -1;
+	}
+	(void)close(fd);	/* read-only */
+	return rc;
+}
+
 void
 pidfile_remove(const char *path, int fd)
 {

@@ -28,6 +28,13 @@ int	daemon_ready(int fd);
  */
 int	pidfile_create(const char *path, char *err, size_t errlen);
 
+/*
+ * pidfile_check: fail early, before binding, with "PATH: already running
+ * (pid N)" when another process holds the lock on PATH.  A missing file
+ * is fine.  pidfile_create still takes the lock for real.
+ */
+int	pidfile_check(const char *path, char *err, size_t errlen);
+
 /* pidfile_remove: unlink PATH and release FD. */
 void	pidfile_remove(const char *path, int fd);
 

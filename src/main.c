@@ -36,20 +36,23 @@ struct echod {
 	int pidfile_fd;
 };
 
+static const char synopsis[] =
+    "usage: echod [-ft] [-c file] [-p port]\n"
+    "       echod -h | -V\n";
+
 static void __attribute__((noreturn))
-usage(FILE *out, int status)
+help(void)
 {
-	(void)fprintf(out,
-	    "usage: echod [-ft] [-c file] [-p port]\n"
-	    "       echod -h | -V\n"
+	(void)printf("%s"
 	    "  -c, --config FILE     configuration file (default %s)\n"
 	    "  -f, --foreground      do not become a daemon; log to stderr\n"
 	    "  -p, --port PORT       listen on PORT, overriding the file "
 	    "(0: any free port)\n"
 	    "  -t, --check-config    check the configuration file and exit\n"
 	    "  -h, --help            show this help\n"
-	    "  -V, --version         show the version\n", ECHOD_CONFIG_PATH);
-	exit(status);
+	    "  -V, --version         show the version\n", synopsis,
+	    ECHOD_CONFIG_PATH);
+	exit(0);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -61,8 +64,8 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	(void)fputc('\n', stderr);
-	usage(stderr, EXIT_USAGE);
+	(void)fprintf(stderr, "\n%s", synopsis);
+	exit(EXIT_USAGE);
 }
 
 static long
@@ -260,14 +263,19 @@ main(int argc, char *argv[])
 			check_only = true;
 			break;
 		case 'h':
-			usage(stdout, 0);
+			help();
 		case 'V':
 			(void)printf("echod %s\n", ECHOD_VERSION);
 			return 0;
 		case ':':
+			if (optopt != 0)
+				usage_error("option '-%c' needs an argument",
+				    optopt);
 			usage_error("option '%s' needs an argument",
 			    argv[optind - 1]);
 		default:
+			if (optopt != 0)
+				usage_error("unknown option '-%c'", optopt);
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -292,6 +300,8 @@ main(int argc, char *argv[])
 	log_set_level(e.cfg->log_level);
 	if (signals_init() == -1)
 		log_fatal("signals");
+	if (!foreground && pidfile_check(e.cfg->pidfile, err, sizeof(err)) == -1)
+		log_fatalx("%s", err);
 	if (listener_update(&e.listeners, e.cfg->listen, e.cfg->listen_count,
 	    e.cfg->port, err, sizeof(err)) == -1)
 		log_fatalx("%s", err);
