@@ -30,7 +30,7 @@ ECHOD_OBJS  := $(patsubst src/%.c,$(B)/src/%.o,$(wildcard src/*.c))
 CLIENT_OBJS := $(patsubst client/%.c,$(B)/client/%.o,$(wildcard client/*.c))
 PROGS := $(B)/echod $(if $(CLIENT_OBJS),$(B)/echo-client)
 
-.PHONY: all run test lint deps install uninstall clean FORCE
+.PHONY: all run test lint fuzz deps fuzz-deps install uninstall clean FORCE
 all: $(PROGS)
 
 $(B)/echod: $(ECHOD_OBJS)
@@ -55,6 +55,8 @@ $(B)/flags: FORCE | $(B)/src
 
 deps:
 	@tests/deps.sh
+fuzz-deps:
+	@tests/deps.sh fuzz
 
 run: deps all
 	$(B)/echod -f -c etc/echod.conf -p $(PORT)
@@ -64,6 +66,18 @@ test: deps all lint
 
 lint:
 	mandoc -T lint -W warning man/*
+
+# libFuzzer over the config parser, for FUZZ_SECONDS, from the seed corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+$(B)/fuzz/config_fuzz: fuzz-deps tests/fuzz/config_fuzz.c src/config.c src/log.c \
+		src/config.h src/log.h
+	mkdir -p $(@D)/corpus
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc \
+	    -fsanitize=fuzzer,address,undefined -o $@ $(filter %.c,$^) $(INIH_LIBS)
+fuzz: $(B)/fuzz/config_fuzz
+	$(B)/fuzz/config_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    -timeout=10 $(B)/fuzz/corpus tests/fuzz/corpus
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) \

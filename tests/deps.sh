@@ -1,9 +1,11 @@
 #!/bin/sh
 # Install the Debian packages that building and testing echod need, and only
 # those that are missing.  Uses sudo when not run as root.
+# Usage: tests/deps.sh [fuzz]   (fuzz: also clang and its libFuzzer runtime)
 set -eu
 
 packages="gcc make pkg-config libinih-dev bats bats-support bats-assert mandoc"
+[ "${1:-}" = fuzz ] && packages="$packages clang libclang-rt-dev"
 
 missing=
 for p in $packages; do
