@@ -126,3 +126,112 @@ close_conn() {
 teardown() {
 	stop_echod
 }
+
+# free_port: print a TCP port that no socket on this host uses now, taken
+# from 20000..32767, below the kernel's ephemeral range, so that neither
+# -p 0 nor an outgoing connection is handed it meanwhile.
+free_port() {
+	local used p i
+	used=" $(awk 'FNR > 1 { split($2, a, ":"); print a[2] }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null | tr '\n' ' ') "
+	for ((i = 0; i < 100; i++)); do
+		p=$((20000 + RANDOM % 12768))
+		case $used in
+		*" $(printf '%04X' "$p") "*) ;;
+		*) echo "$p"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# start_echod_noport [ARGS...]: start_echod without -p, for tests that need
+# the port of the config file (a port given by -p survives reloads).
+start_echod_noport() {
+	[ -e "$CONF" ] || write_config
+	"$ECHOD" -f -c "$CONF" "$@" 2>>"$LOG" </dev/null 3>&- &
+	ECHOD_PID=$!
+	wait_until 5 log_has 'listening on' || {
+		cat "$LOG" >&2
+		return 1
+	}
+	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$LOG" | head -n 1)
+	[ -n "$PORT" ]
+}
+
+# start_blocker: a second echod in the foreground on 127.0.0.1 and a free
+# port, to hold a port; sets BLOCKER_PID and BLOCKER_PORT.  Stop it with
+# stop_blocker.
+start_blocker() {
+	local conf=$BATS_TEST_TMPDIR/blocker.conf log=$BATS_TEST_TMPDIR/blocker.log
+	printf '[server]\nlisten = 127.0.0.1\n' >"$conf"
+	"$ECHOD" -f -p 0 -c "$conf" 2>>"$log" </dev/null 3>&- &
+	BLOCKER_PID=$!
+	wait_until 5 grep -q 'listening on' "$log" || {
+		cat "$log" >&2
+		return 1
+	}
+	BLOCKER_PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$log" | head -n 1)
+	[ -n "$BLOCKER_PORT" ]
+}
+
+# stop_blocker: TERM the echod of start_blocker, if any, and wait for it.
+stop_blocker() {
+	[ -n "${BLOCKER_PID:-}" ] || return 0
+	kill -TERM "$BLOCKER_PID" 2>/dev/null || true
+	wait_gone "$BLOCKER_PID" 5 || kill -KILL "$BLOCKER_PID" 2>/dev/null || true
+	wait "$BLOCKER_PID" 2>/dev/null || true
+	BLOCKER_PID=
+}
+
+# open_conn_to VAR HOST PORT: open_conn to any address and port.
+open_conn_to() {
+	local -n _fd2=$1
+	exec {_fd2}<>"/dev/tcp/$2/$3"
+}
+
+# can_connect HOST PORT: true when a TCP connection to HOST:PORT is accepted
+# by the kernel (the connection is closed again at once).
+can_connect() {
+	(exec 9<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# echoes FD [TEXT]: send one line of TEXT on FD and succeed when the same
+# line comes back within 2 seconds.
+echoes() {
+	local text=${2:-hello $RANDOM} reply
+	printf '%s\n' "$text" >&"$1" || return 1
+	IFS= read -r -t 2 reply <&"$1" || return 1
+	[ "$reply" = "$text" ]
+}
+
+# reads_eof FD [SECONDS]: true when reading FD ends (end of file or an error
+# such as a reset) within SECONDS (default 2) without any data.
+reads_eof() {
+	local c rc=0
+	IFS= read -r -N 1 -t "${2:-2}" c <&"$1" 2>/dev/null || rc=$?
+	[ "$rc" -ne 0 ] && [ "$rc" -le 128 ] && [ -z "$c" ]
+}
+
+# stays_silent FD SECONDS: true when nothing at all (no data, no end of
+# file) arrives on FD for SECONDS.
+stays_silent() {
+	local c rc=0
+	IFS= read -r -N 1 -t "$2" c <&"$1" 2>/dev/null || rc=$?
+	[ "$rc" -gt 128 ]
+}
+
+# children_are PID N: true when PID has exactly N live (non-zombie) children.
+children_are() {
+	[ "$(live_children "$1")" -eq "$2" ]
+}
+
+# no_zombies PID: true when none of PID's children is a zombie.
+no_zombies() {
+	[ "$(zombies_of "$1")" -eq 0 ]
+}
+
+# now_ms: the time in milliseconds, for measuring how long something took.
+now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
