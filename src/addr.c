@@ -37,3 +37,13 @@ addr_format(const struct sockaddr *sa, char *buf, size_t buflen)
 		    sa->sa_family);
 	}
 }
+
+unsigned
+addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	return 0;
+}

@@ -15,4 +15,7 @@
  */
 void	addr_format(const struct sockaddr *sa, char *buf, size_t buflen);
 
+/* addr_port: the port of an IPv4 or IPv6 SA, in host order. */
+unsigned addr_port(const struct sockaddr *sa);
+
 #endif

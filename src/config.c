@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <ini.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,7 @@
 
 #define CONFIG_SIZE_MAX (1024 * 1024)
 #define LISTEN_MAX 64
-#define KEY_COUNT 8	/* entries in keys[] */
+#define KEY_COUNT 12	/* entries in keys[] */
 
 /*
  * The parser state shared by the line reader and the key handler.  inih
@@ -49,6 +51,10 @@ struct key {
 static parse_fn parse_listen;
 static parse_fn parse_port;
 static parse_fn parse_pidfile;
+static parse_fn parse_user;
+static parse_fn parse_group;
+static parse_fn parse_max_per_ip;
+static parse_fn parse_max_rate;
 static parse_fn parse_max_children;
 static parse_fn parse_policy;
 static parse_fn parse_idle_timeout;
@@ -59,9 +65,13 @@ static const struct key keys[] = {
 	{ "server", "listen", parse_listen },
 	{ "server", "port", parse_port },
 	{ "server", "pidfile", parse_pidfile },
+	{ "server", "user", parse_user },
+	{ "server", "group", parse_group },
 	{ "limits", "max-children", parse_max_children },
 	{ "limits", "policy", parse_policy },
 	{ "limits", "idle-timeout", parse_idle_timeout },
+	{ "limits", "max-per-ip", parse_max_per_ip },
+	{ "limits", "max-rate", parse_max_rate },
 	{ "log", "level", parse_level },
 	{ "log", "facility", parse_facility },
 };
@@ -287,24 +297,71 @@ parse_idle_timeout(struct echod_config *cfg, const char *value, char *why,
 }
 
 static int
+parse_max_per_ip(struct echod_config *cfg, const char *value, char *why,
+    size_t whylen)
+{
+	return parse_uint(value, 0, 65536, &cfg->max_per_ip, why, whylen);
+}
+
+static int
+parse_max_rate(struct echod_config *cfg, const char *value, char *why,
+    size_t whylen)
+{
+	return parse_uint(value, 0, 1000000, &cfg->max_rate, why, whylen);
+}
+
+static int
+set_string(char **field, const char *value, char *why, size_t whylen)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL) {
+		(void)snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* The account must exist now, so that -t catches a misspelt name. */
+static int
+parse_user(struct echod_config *cfg, const char *value, char *why,
+    size_t whylen)
+{
+	errno = 0;
+	if (*value == '\0' || getpwnam(value) == NULL) {
+		(void)snprintf(why, whylen, "no such user '%s'%s%s", value,
+		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+		return -1;
+	}
+	return set_string(&cfg->user, value, why, whylen);
+}
+
+static int
+parse_group(struct echod_config *cfg, const char *value, char *why,
+    size_t whylen)
+{
+	errno = 0;
+	if (*value == '\0' || getgrnam(value) == NULL) {
+		(void)snprintf(why, whylen, "no such group '%s'%s%s", value,
+		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+		return -1;
+	}
+	return set_string(&cfg->group, value, why, whylen);
+}
+
+static int
 parse_pidfile(struct echod_config *cfg, const char *value, char *why,
     size_t whylen)
 {
-	char *copy;
-
 	/* Relative paths would change meaning when the daemon does chdir("/"). */
 	if (value[0] != '/') {
 		(void)snprintf(why, whylen, "expected an absolute path, got '%s'",
 		    value);
 		return -1;
 	}
-	if ((copy = strdup(value)) == NULL) {
-		(void)snprintf(why, whylen, "%s", strerror(errno));
-		return -1;
-	}
-	free(cfg->pidfile);
-	cfg->pidfile = copy;
-	return 0;
+	return set_string(&cfg->pidfile, value, why, whylen);
 }
 
 static int
@@ -504,6 +561,8 @@ config_free(struct echod_config *cfg)
 		return;
 	free_listen(cfg->listen, cfg->listen_count);
 	free(cfg->pidfile);
+	free(cfg->user);
+	free(cfg->group);
 	free(cfg);
 }
 
@@ -644,6 +703,17 @@ config_same_listen(const struct echod_config *a, const struct echod_config *b)
 	return true;
 }
 
+void
+config_keep_listen(struct echod_config *to, struct echod_config *from)
+{
+	free_listen(to->listen, to->listen_count);
+	to->listen = from->listen;
+	to->listen_count = from->listen_count;
+	to->port = from->port;
+	from->listen = NULL;
+	from->listen_count = 0;
+}
+
 /* Appends ", WHAT" to BUF, or "WHAT" when BUF is empty. */
 static void
 append(char *buf, size_t buflen, const char *fmt, ...)
@@ -706,6 +776,12 @@ config_describe_changes(const struct echod_config *old,
 	if (old->idle_timeout_s != new->idle_timeout_s)
 		append(buf, buflen, "idle-timeout %u -> %u", old->idle_timeout_s,
 		    new->idle_timeout_s);
+	if (old->max_per_ip != new->max_per_ip)
+		append(buf, buflen, "max-per-ip %u -> %u", old->max_per_ip,
+		    new->max_per_ip);
+	if (old->max_rate != new->max_rate)
+		append(buf, buflen, "max-rate %u -> %u", old->max_rate,
+		    new->max_rate);
 	if (old->log_level != new->log_level)
 		append(buf, buflen, "level %s -> %s",
 		    name_of(levels, COUNT(levels), (int)old->log_level),

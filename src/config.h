@@ -20,9 +20,13 @@ struct echod_config {
 	size_t listen_count;
 	unsigned port;
 	char *pidfile;
+	char *user;			/* NULL: keep the user echod runs as */
+	char *group;			/* NULL: the user's primary group */
 	unsigned max_children;
 	enum accept_policy policy;
 	unsigned idle_timeout_s;	/* 0: never */
+	unsigned max_per_ip;		/* children per client address; 0: any */
+	unsigned max_rate;		/* new clients a second; 0: any */
 	enum log_level log_level;
 	int log_facility;		/* LOG_DAEMON, LOG_LOCAL0, ... */
 };
@@ -47,6 +51,9 @@ const char *config_policy_name(enum accept_policy policy);
  */
 void	config_describe_changes(const struct echod_config *old,
 	    const struct echod_config *new, char *buf, size_t buflen);
+
+/* config_keep_listen: move FROM's listen and port into TO. */
+void	config_keep_listen(struct echod_config *to, struct echod_config *from);
 
 bool	config_same_listen(const struct echod_config *a,
 	    const struct echod_config *b);

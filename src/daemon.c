@@ -14,12 +14,6 @@
 #include "log.h"
 #include "signals.h"
 
-int
-daemon_close_inherited(void)
-{
-	return close_range(3, ~0U, 0);
-}
-
 /*
  * The launching process: wait for the daemon's one-byte "ready".  End of
  * file instead means the daemon exited during startup, after printing why
@@ -83,17 +77,17 @@ daemon_detach(void)
 }
 
 int
-daemon_stdio_to_null(void)
+daemon_stdio_to_null(int first)
 {
 	int fd = open("/dev/null", O_RDWR | O_NOCTTY);
 
 	if (fd == -1)
 		return -1;
-	for (int target = 0; target <= 2; target++)
+	for (int target = first; target <= 2; target++)
 		if (fd != target && dup2(fd, target) == -1)
 			return -1;
 	if (fd > 2)
-		(void)close(fd);	/* a duplicate of 0-2 */
+		(void)close(fd);	/* now duplicated onto FIRST..2 */
 	return 0;
 }
 

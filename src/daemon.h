@@ -4,9 +4,6 @@
 
 #include <stddef.h>
 
-/* daemon_close_inherited: close every descriptor above 2. */
-int	daemon_close_inherited(void);
-
 /*
  * daemon_detach: fork, setsid, fork again, umask 022, chdir /.  Only the
  * daemon returns, with a descriptor for daemon_ready(); the launching
@@ -15,8 +12,8 @@ int	daemon_close_inherited(void);
  */
 int	daemon_detach(void);
 
-/* daemon_stdio_to_null: descriptors 0, 1 and 2 onto /dev/null. */
-int	daemon_stdio_to_null(void);
+/* daemon_stdio_to_null: descriptors FIRST to 2 onto /dev/null. */
+int	daemon_stdio_to_null(int first);
 
 /* daemon_ready: tell the launching process that startup succeeded. */
 int	daemon_ready(int fd);

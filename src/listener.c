@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -80,9 +82,7 @@ open_one(const char *addr, unsigned port, struct listener *out, char *err,
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		goto fail;
 	addr_format((struct sockaddr *)&ss, out->name, sizeof(out->name));
-	out->port = ntohs(ss.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&ss)->sin6_port :
-	    ((struct sockaddr_in *)&ss)->sin_port);
+	out->port = addr_port((struct sockaddr *)&ss);
 	if ((out->addr = strdup(addr)) == NULL)
 		goto fail;
 	out->fd = fd;
@@ -180,4 +180,85 @@ listener_close_fds(const struct listener_set *set)
 {
 	for (size_t i = 0; i < set->count; i++)
 		(void)close(set->items[i].fd);	/* the parent still has it */
+}
+
+/* A decimal number of at most MAX, or -1. */
+static long
+env_number(const char *name, long max)
+{
+	const char *s = getenv(name);
+	char *end;
+	long n;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	return errno != 0 || *end != '\0' || n > max ? -1 : n;
+}
+
+int
+listener_passed_count(void)
+{
+	long pid = env_number("LISTEN_PID", LONG_MAX);
+	long count = env_number("LISTEN_FDS", 64);
+
+	(void)unsetenv("LISTEN_PID");
+	(void)unsetenv("LISTEN_FDS");
+	(void)unsetenv("LISTEN_FDNAMES");
+	if (pid != (long)getpid() || count < 0)
+		return 0;	/* not for us, or not usable */
+	return (int)count;
+}
+
+int
+listener_adopt(struct listener_set *set, int count, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int listening;
+	int type;
+	int flags;
+
+	if ((set->items = calloc((size_t)count, sizeof(*set->items))) == NULL) {
+		(void)snprintf(err, errlen, "passed sockets: %s",
+		    strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < count; i++) {
+		struct listener *l = &set->items[i];
+		int fd = 3 + i;
+
+		len = sizeof(int);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+		    &len) == -1 || !listening ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+		    type != SOCK_STREAM) {
+			(void)snprintf(err, errlen, "passed descriptor %d is "
+			    "not a listening TCP socket", fd);
+			goto fail;
+		}
+		len = sizeof(ss);
+		if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+		    getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+			(void)snprintf(err, errlen, "passed descriptor %d: %s",
+			    fd, strerror(errno));
+			goto fail;
+		}
+		addr_format((struct sockaddr *)&ss, l->name, sizeof(l->name));
+		l->port = addr_port((struct sockaddr *)&ss);
+		if ((l->addr = strdup(l->name)) == NULL) {
+			(void)snprintf(err, errlen, "passed sockets: %s",
+			    strerror(errno));
+			goto fail;
+		}
+		l->fd = fd;
+		set->count++;
+	}
+	return 0;
+fail:
+	listener_close_all(set);
+	return -1;
 }

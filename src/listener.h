@@ -28,6 +28,21 @@ struct listener_set {
 int	listener_update(struct listener_set *set, char *const *addrs,
 	    size_t count, unsigned port, char *err, size_t errlen);
 
+/*
+ * listener_passed_count: how many listening sockets a service manager
+ * passed from descriptor 3 on (LISTEN_FDS, when LISTEN_PID is ours, as
+ * sd_listen_fds(3) describes), or 0.  Removes the variables from the
+ * environment, so that children never see them.
+ */
+int	listener_passed_count(void);
+
+/*
+ * listener_adopt: take COUNT passed sockets from descriptor 3 on into an
+ * empty SET.  Returns 0, or -1 with a message in ERR.
+ */
+int	listener_adopt(struct listener_set *set, int count, char *err,
+	    size_t errlen);
+
 /* listener_close_all: close every socket of SET and free it. */
 void	listener_close_all(struct listener_set *set);
 

@@ -1,4 +1,6 @@
 /* main: the command line, the order of startup, and the main loop. */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -8,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
+#include "privs.h"
+#include "session.h"
 #include "signals.h"
 #include "supervisor.h"
 
@@ -25,19 +31,25 @@
 #endif
 
 #define EXIT_USAGE 2
+#define POLL_MAX 64	/* listening sockets: config.c allows 64 addresses */
 
 struct echod {
 	const char *conf_name;		/* the config file as the user named it */
 	char *conf_path;		/* ... and made absolute */
 	long port_override;		/* -p, or -1 */
+	bool sockets_passed;		/* by a service manager: keep them */
 	struct echod_config *cfg;	/* the live config */
 	struct listener_set listeners;
 	char *pidfile_path;
 	int pidfile_fd;
+	struct timespec started;
+	unsigned long reloads;
 };
 
+static bool inetd_mode;	/* -i: stderr is the client's socket: never write it */
+
 static const char synopsis[] =
-    "usage: echod [-ft] [-c file] [-p port]\n"
+    "usage: echod [-fit] [-c file] [-p port]\n"
     "       echod -h | -V\n";
 
 static void __attribute__((noreturn))
@@ -46,6 +58,8 @@ help(void)
 	(void)printf("%s"
 	    "  -c, --config FILE     configuration file (default %s)\n"
 	    "  -f, --foreground      do not become a daemon; log to stderr\n"
+	    "  -i, --inetd           serve the one client on descriptor 0, "
+	    "as inetd starts it\n"
 	    "  -p, --port PORT       listen on PORT, overriding the file "
 	    "(0: any free port)\n"
 	    "  -t, --check-config    check the configuration file and exit\n"
@@ -58,13 +72,16 @@ help(void)
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	(void)fputs("echod: ", stderr);
 	va_start(ap, fmt);
-	(void)vfprintf(stderr, fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	(void)fprintf(stderr, "\n%s", synopsis);
+	if (inetd_mode)
+		log_msg(LEVEL_ERROR, "%s", msg);
+	else
+		(void)fprintf(stderr, "echod: %s\n%s", msg, synopsis);
 	exit(EXIT_USAGE);
 }
 
@@ -109,6 +126,22 @@ load(struct echod *e, struct echod_config **out, char *err, size_t errlen)
 	return 0;
 }
 
+static bool
+same_string(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Move *FROM to *TO, freeing what *TO held: keeps a value of the old config. */
+static void
+keep_string(char **to, char **from)
+{
+	free(*to);
+	*to = *from;
+	*from = NULL;
+}
+
 static void
 log_new_listeners(const struct listener_set *set, const int *old_fds,
     size_t old_count)
@@ -123,9 +156,30 @@ log_new_listeners(const struct listener_set *set, const int *old_fds,
 	}
 }
 
+/* Bind what CFG asks for before closing what is no longer wanted. */
+static int
+update_listeners(struct echod *e, const struct echod_config *cfg)
+{
+	int old_fds[POLL_MAX];
+	size_t old_count = e->listeners.count;
+	char err[1024];
+
+	for (size_t i = 0; i < old_count; i++)
+		old_fds[i] = e->listeners.items[i].fd;
+	if (listener_update(&e->listeners, cfg->listen, cfg->listen_count,
+	    cfg->port, err, sizeof(err)) == -1) {
+		log_msg(LEVEL_ERROR, "reload failed, keeping the running "
+		    "configuration: %s", err);
+		return -1;
+	}
+	log_new_listeners(&e->listeners, old_fds, old_count);
+	return 0;
+}
+
 /*
- * Bind what the new config asks for before giving up what the old one
- * had; on any failure the old config and sockets stay whole.
+ * Apply the file anew, whole or not at all: an invalid file or a socket
+ * that cannot be bound leaves the old config and sockets as they were.
+ * What only a restart can change is kept, with a warning.
  */
 static void
 reload(struct echod *e, struct supervisor *sup)
@@ -133,79 +187,103 @@ reload(struct echod *e, struct supervisor *sup)
 	struct echod_config *cfg;
 	char err[1024];
 	char changes[1024];
-	int *old_fds;
-	size_t old_count = e->listeners.count;
 
 	if (load(e, &cfg, err, sizeof(err)) == -1) {
 		log_msg(LEVEL_ERROR, "reload failed, keeping the running "
 		    "configuration: %s", err);
 		return;
 	}
-	if (!config_same_listen(e->cfg, cfg)) {
-		if ((old_fds = calloc(old_count + 1, sizeof(*old_fds))) == NULL) {
-			log_warn("reload failed, keeping the running "
-			    "configuration");
-			config_free(cfg);
-			return;
-		}
-		for (size_t i = 0; i < old_count; i++)
-			old_fds[i] = e->listeners.items[i].fd;
-		if (listener_update(&e->listeners, cfg->listen,
-		    cfg->listen_count, cfg->port, err, sizeof(err)) == -1) {
-			log_msg(LEVEL_ERROR, "reload failed, keeping the "
-			    "running configuration: %s", err);
-			free(old_fds);
-			config_free(cfg);
-			return;
-		}
-		log_new_listeners(&e->listeners, old_fds, old_count);
-		free(old_fds);
+	if (!e->sockets_passed && !config_same_listen(e->cfg, cfg) &&
+	    update_listeners(e, cfg) == -1) {
+		config_free(cfg);
+		return;
+	}
+	/* Nothing fails from here on: what must stay is taken from the old. */
+	if (e->sockets_passed && !config_same_listen(e->cfg, cfg)) {
+		log_warnx("listen and port: the sockets are the service "
+		    "manager's; keeping them");
+		config_keep_listen(cfg, e->cfg);
+	}
+	if (!same_string(e->cfg->user, cfg->user) ||
+	    !same_string(e->cfg->group, cfg->group)) {
+		log_warnx("user and group: a change needs a restart; keeping "
+		    "the running ones");
+		keep_string(&cfg->user, &e->cfg->user);
+		keep_string(&cfg->group, &e->cfg->group);
+	}
+	if (e->pidfile_fd != -1 && strcmp(e->cfg->pidfile, cfg->pidfile) != 0) {
+		log_warnx("pidfile: a change needs a restart; keeping %s",
+		    e->pidfile_path);
+		keep_string(&cfg->pidfile, &e->cfg->pidfile);
 	}
 	config_describe_changes(e->cfg, cfg, changes, sizeof(changes));
-	if (strcmp(e->cfg->pidfile, cfg->pidfile) != 0 && e->pidfile_fd != -1)
-		log_warnx("pidfile %s: a change of pidfile needs a restart; "
-		    "keeping %s", cfg->pidfile, e->pidfile_path);
 	log_set_level(cfg->log_level);
 	log_set_facility(cfg->log_facility);
 	log_info("reloaded %s: %s", e->conf_name,
 	    changes[0] != '\0' ? changes : "no changes");
 	config_free(e->cfg);
 	e->cfg = cfg;
-	supervisor_limit_changed(sup, cfg);
+	e->reloads++;
+	supervisor_reconfigure(sup, cfg);
+}
+
+static void
+log_stats(const struct echod *e, const struct supervisor *sup)
+{
+	struct supervisor_stats st;
+	struct timespec t;
+
+	supervisor_stats(sup, &st);
+	if (clock_gettime(CLOCK_MONOTONIC, &t) == -1)
+		t = e->started;
+	log_info("stats: uptime %lld s, children %u, peak %u, accepted %llu, "
+	    "rejected %llu (max-children %llu, max-per-ip %llu, max-rate "
+	    "%llu), fork failures %llu, reloads %lu, bytes echoed %llu",
+	    (long long)(t.tv_sec - e->started.tv_sec), st.children, st.peak,
+	    (unsigned long long)st.accepted,
+	    (unsigned long long)(st.rejected_full + st.rejected_per_ip +
+	    st.rejected_rate),
+	    (unsigned long long)st.rejected_full,
+	    (unsigned long long)st.rejected_per_ip,
+	    (unsigned long long)st.rejected_rate,
+	    (unsigned long long)st.fork_failures, e->reloads,
+	    (unsigned long long)st.bytes_echoed);
 }
 
 /* In each child, before it serves: drop what only the parent needs. */
 static void
-close_parent_fds(void *arg)
+prepare_child(void *arg)
 {
 	struct echod *e = arg;
 
 	listener_close_fds(&e->listeners);
 	if (e->pidfile_fd != -1)
 		(void)close(e->pidfile_fd);	/* the parent keeps the lock */
+	if (privs_drop_capabilities() == -1)
+		log_fatal("session: unable to drop capabilities");
 }
 
 static void
 serve(struct echod *e, struct supervisor *sup)
 {
-	struct pollfd pfds[64];
-	struct timespec backoff;
-	int ms;
+	struct pollfd pfds[POLL_MAX];
+	struct timespec wait;
 	nfds_t n;
+	int ms;
 	int ready;
 
 	for (;;) {
 		n = 0;
 		if (supervisor_may_accept(sup, e->cfg)) {
-			for (; n < e->listeners.count && n < 64; n++) {
+			for (; n < e->listeners.count; n++) {
 				pfds[n].fd = e->listeners.items[n].fd;
 				pfds[n].events = POLLIN;
 			}
 		}
-		ms = supervisor_backoff_ms(sup);
-		backoff.tv_sec = ms / 1000;
-		backoff.tv_nsec = (ms % 1000) * 1000000L;
-		ready = ppoll(pfds, n, ms >= 0 ? &backoff : NULL,
+		ms = supervisor_wait_ms(sup);
+		wait.tv_sec = ms / 1000;
+		wait.tv_nsec = (ms % 1000) * 1000000L;
+		ready = ppoll(pfds, n, ms >= 0 ? &wait : NULL,
 		    signals_wait_mask());
 		if (ready == -1 && errno != EINTR)
 			log_fatal("ppoll");
@@ -213,6 +291,8 @@ serve(struct echod *e, struct supervisor *sup)
 			supervisor_reap(sup, e->cfg);
 		if (signals_take(PENDING_STOP))
 			return;
+		if (signals_take(PENDING_STATS))
+			log_stats(e, sup);
 		if (signals_take(PENDING_RELOAD)) {
 			reload(e, sup);
 			continue;	/* pfds may name closed sockets */
@@ -223,12 +303,56 @@ serve(struct echod *e, struct supervisor *sup)
 	}
 }
 
+/*
+ * -i: inetd (or tcpserver, or systemd with Accept=yes) has accepted the
+ * client and put it on descriptors 0, 1 and 2.  Serve it and exit.
+ */
+static int
+serve_inetd(struct echod *e)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	char err[1024];
+
+	if (load(e, &e->cfg, err, sizeof(err)) == -1)
+		log_fatalx("%s", err);
+	log_set_level(e->cfg->log_level);
+	log_set_facility(e->cfg->log_facility);
+	if (getpeername(STDIN_FILENO, (struct sockaddr *)&peer, &len) == -1)
+		log_fatal("-i: descriptor 0 is not a connected socket");
+	/* Only descriptor 0 refers to the client now, so closing it ends it. */
+	if (daemon_stdio_to_null(STDOUT_FILENO) == -1)
+		log_fatal("/dev/null");
+	if (e->cfg->user != NULL &&
+	    privs_drop(e->cfg->user, e->cfg->group, false, err,
+	    sizeof(err)) == -1)
+		log_fatalx("%s", err);
+	/* SIGPIPE cannot arise: the session sends with MSG_NOSIGNAL. */
+	return session_run(STDIN_FILENO, (struct sockaddr *)&peer,
+	    e->cfg->idle_timeout_s, NULL);
+}
+
+static void
+log_startup(const struct echod *e)
+{
+	if (e->sockets_passed)
+		log_info("using %zu listening sockets passed by the service "
+		    "manager; listen and port are not used",
+		    e->listeners.count);
+	for (size_t i = 0; i < e->listeners.count; i++)
+		log_info("listening on %s", e->listeners.items[i].name);
+	log_info("ready: max-children %u, policy %s, idle-timeout %u s",
+	    e->cfg->max_children, config_policy_name(e->cfg->policy),
+	    e->cfg->idle_timeout_s);
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "inetd", no_argument, NULL, 'i' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "check-config", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -245,10 +369,19 @@ main(int argc, char *argv[])
 	bool check_only = false;
 	char err[1024];
 	int ready_fd = -1;
+	int passed;
 	int ch;
 
+	log_init("echod");
+	/* Before anything can be said: under inetd, stderr is the client. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-i") == 0 || strcmp(argv[i], "--inetd") == 0)
+			inetd_mode = true;
+	if (inetd_mode)
+		log_to_syslog(LOG_DAEMON);
+
 	opterr = 0;	/* usage_error() says it in our words */
-	while ((ch = getopt_long(argc, argv, ":c:fhp:tV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:fhip:tV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			e.conf_name = optarg;
@@ -256,6 +389,8 @@ main(int argc, char *argv[])
 		case 'f':
 			foreground = true;
 			break;
+		case 'i':
+			break;	/* seen above */
 		case 'p':
 			e.port_override = parse_port_arg(optarg);
 			break;
@@ -281,33 +416,46 @@ main(int argc, char *argv[])
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
-
-	log_init("echod");
-	if (!foreground && !check_only && daemon_close_inherited() == -1)
-		log_fatal("close_range");
 	if ((e.conf_path = absolute_path(e.conf_name)) == NULL)
 		log_fatal("%s", e.conf_name);
+	if (inetd_mode && !check_only)
+		return serve_inetd(&e);
+
+	passed = check_only ? 0 : listener_passed_count();
+	if (!foreground && !check_only &&
+	    close_range(3 + (unsigned)passed, ~0U, 0) == -1)
+		log_fatal("close_range");
 	if (load(&e, &e.cfg, err, sizeof(err)) == -1) {
+		if (inetd_mode)
+			log_fatalx("%s", err);
 		(void)fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	if (check_only) {
-		(void)printf("%s: ok\n", e.conf_name);
+		if (!inetd_mode)
+			(void)printf("%s: ok\n", e.conf_name);
 		config_free(e.cfg);
 		free(e.conf_path);
 		return 0;
 	}
 	log_set_level(e.cfg->log_level);
+	if (clock_gettime(CLOCK_MONOTONIC, &e.started) == -1)
+		log_fatal("clock_gettime");
 	if (signals_init() == -1)
 		log_fatal("signals");
 	if (!foreground && pidfile_check(e.cfg->pidfile, err, sizeof(err)) == -1)
 		log_fatalx("%s", err);
-	if (listener_update(&e.listeners, e.cfg->listen, e.cfg->listen_count,
-	    e.cfg->port, err, sizeof(err)) == -1)
+	if (passed > 0) {
+		if (listener_adopt(&e.listeners, passed, err, sizeof(err)) == -1)
+			log_fatalx("%s", err);
+		e.sockets_passed = true;
+	} else if (listener_update(&e.listeners, e.cfg->listen,
+	    e.cfg->listen_count, e.cfg->port, err, sizeof(err)) == -1) {
 		log_fatalx("%s", err);
-	/* -p 0: keep the port the kernel picked, across reloads too. */
-	if (e.port_override == 0)
+	} else if (e.port_override == 0) {
+		/* -p 0: keep the port the kernel picked, across reloads too. */
 		e.port_override = e.cfg->port = e.listeners.items[0].port;
+	}
 
 	if (!foreground) {
 		if ((ready_fd = daemon_detach()) == -1)
@@ -317,17 +465,17 @@ main(int argc, char *argv[])
 			log_fatalx("%s", err);
 		if ((e.pidfile_path = strdup(e.cfg->pidfile)) == NULL)
 			log_fatal("pidfile");
-		if (daemon_stdio_to_null() == -1)
+		if (daemon_stdio_to_null(STDIN_FILENO) == -1)
 			log_fatal("/dev/null");
 		log_to_syslog(e.cfg->log_facility);
 	}
-	if ((sup = supervisor_create(close_parent_fds, &e)) == NULL)
+	if (e.cfg->user != NULL &&
+	    privs_drop(e.cfg->user, e.cfg->group, true, err, sizeof(err)) == -1)
+		log_fatalx("%s", err);
+	if ((sup = supervisor_create(prepare_child, &e)) == NULL)
 		log_fatal("startup");
-	for (size_t i = 0; i < e.listeners.count; i++)
-		log_info("listening on %s", e.listeners.items[i].name);
-	log_info("ready: max-children %u, policy %s, idle-timeout %u s",
-	    e.cfg->max_children, config_policy_name(e.cfg->policy),
-	    e.cfg->idle_timeout_s);
+	supervisor_reconfigure(sup, e.cfg);
+	log_startup(&e);
 	if (ready_fd != -1 && daemon_ready(ready_fd) == -1)
 		log_warn("unable to report readiness");
 

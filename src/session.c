@@ -26,6 +26,7 @@ struct session {
 	int fd;
 	char peer[ADDR_TEXT_MAX];
 	uint64_t echoed;
+	uint64_t *echoed_total;
 	const char *failed_call;
 };
 
@@ -69,6 +70,9 @@ send_all(struct session *s, const char *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 		s->echoed += (uint64_t)n;
+		if (s->echoed_total != NULL)
+			__atomic_fetch_add(s->echoed_total, (uint64_t)n,
+			    __ATOMIC_RELAXED);
 	}
 	return OUTCOME_CLOSED;
 }
@@ -111,9 +115,10 @@ seconds_since(const struct timespec *start)
 }
 
 int
-session_run(int fd, const struct sockaddr *peer, unsigned idle_timeout_s)
+session_run(int fd, const struct sockaddr *peer, unsigned idle_timeout_s,
+    uint64_t *echoed_total)
 {
-	struct session s = { .fd = fd };
+	struct session s = { .fd = fd, .echoed_total = echoed_total };
 	struct timespec start = { 0 };
 	enum outcome out;
 

@@ -16,7 +16,7 @@ static volatile sig_atomic_t pending[PENDING_COUNT];
 static volatile sig_atomic_t stop_signal;
 static sigset_t wait_mask;
 
-static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
+static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 
 static void
 on_signal(int sig)
@@ -27,6 +27,9 @@ on_signal(int sig)
 		break;
 	case SIGHUP:
 		pending[PENDING_RELOAD] = 1;
+		break;
+	case SIGUSR1:
+		pending[PENDING_STATS] = 1;
 		break;
 	default:
 		stop_signal = sig;

@@ -9,6 +9,7 @@ enum pending {
 	PENDING_CHILD,		/* SIGCHLD: children to reap */
 	PENDING_RELOAD,		/* SIGHUP */
 	PENDING_STOP,		/* SIGTERM or SIGINT */
+	PENDING_STATS,		/* SIGUSR1 */
 	PENDING_COUNT
 };
 

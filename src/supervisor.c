@@ -1,13 +1,15 @@
 /* supervisor: accept, fork, and account for the children serving clients. */
 #include "supervisor.h"
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +19,7 @@
 #include "log.h"
 #include "session.h"
 #include "signals.h"
+#include "table.h"
 
 /* Clients taken per wake-up, so that signals are looked at in between. */
 #define ACCEPT_BATCH 64
@@ -25,122 +28,118 @@
 /* How long children get to end after SIGTERM before SIGKILL. */
 #define STOP_GRACE_MS 1000
 
-/*
- * The live children, by pid: an open-addressing hash table, so that
- * reaping stays cheap at max-children = 65536.  Empty slots hold 0.
- */
-struct child_table {
-	pid_t *slots;
-	size_t cap;		/* a power of two */
-	size_t count;
+/* A token bucket for max-rate: N tokens a second, at most N saved. */
+struct rate_bucket {
+	double tokens;
+	struct timespec last;
 };
 
 struct supervisor {
-	struct child_table children;
+	struct table children;	/* pid -> client key (see client_key) */
+	struct table per_ip;	/* client key -> children serving it */
 	void (*in_child)(void *);
 	void *in_child_arg;
 	int spare_fd;		/* given up to accept and shed a client at EMFILE */
 	struct timespec resume_at;	/* accepting paused until then */
+	struct rate_bucket bucket;
+	uint64_t *bytes_echoed;	/* in memory shared with the children */
+	struct supervisor_stats stats;
 	bool full_logged;	/* "limit reached" said, "cleared" is owed */
-	unsigned long rejected;	/* while full, under policy reject */
+	uint64_t rejected_while_full;
 	struct log_ratelimit rl_limit;
 	struct log_ratelimit rl_reject;
+	struct log_ratelimit rl_per_ip;
+	struct log_ratelimit rl_rate;
 	struct log_ratelimit rl_accept;
 	struct log_ratelimit rl_fork;
 };
 
-static size_t
-slot_of(pid_t pid, size_t cap)
+static void
+now(struct timespec *ts)
 {
-	return ((uint32_t)pid * 2654435761u) & (cap - 1);
+	if (clock_gettime(CLOCK_MONOTONIC, ts) == -1)
+		ts->tv_sec = ts->tv_nsec = 0;	/* cannot fail for MONOTONIC */
 }
 
-static int
-table_grow(struct child_table *t)
+static double
+seconds_between(const struct timespec *a, const struct timespec *b)
 {
-	size_t cap = t->cap * 2;
-	pid_t *slots = calloc(cap, sizeof(*slots));
-
-	if (slots == NULL)
-		return -1;
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t j;
-
-		if (t->slots[i] == 0)
-			continue;
-		for (j = slot_of(t->slots[i], cap); slots[j] != 0;
-		    j = (j + 1) & (cap - 1))
-			continue;
-		slots[j] = t->slots[i];
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->cap = cap;
-	return 0;
-}
-
-/* Room for one more child, made before fork so that adding cannot fail. */
-static int
-table_reserve(struct child_table *t)
-{
-	return (t->count + 1) * 2 > t->cap ? table_grow(t) : 0;
+	return (double)(b->tv_sec - a->tv_sec) +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
 static void
-table_add(struct child_table *t, pid_t pid)
+add_ms(struct timespec *ts, long ms)
 {
-	size_t i;
-
-	for (i = slot_of(pid, t->cap); t->slots[i] != 0; i = (i + 1) & (t->cap - 1))
-		continue;
-	t->slots[i] = pid;
-	t->count++;
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
 }
 
-/* Remove PID, shifting back the entries after it (no tombstones). */
-static bool
-table_remove(struct child_table *t, pid_t pid)
+/*
+ * The unit that max-per-ip counts, as a non-zero 64-bit key: an IPv4
+ * address (also when it arrives as ::ffff:a.b.c.d on a dual-stack
+ * socket), or the /64 prefix of an IPv6 one, since a single host on IPv6
+ * usually has a whole /64 to pick addresses from.  IPv4 keys lie in
+ * 0:1::/32, a prefix that is reserved and never seen on the network.
+ */
+static uint64_t
+client_key(const struct sockaddr *sa)
 {
-	size_t mask = t->cap - 1;
-	size_t i;
-	size_t j;
+	const uint8_t *b;
+	uint64_t key = 0;
 
-	for (i = slot_of(pid, t->cap); t->slots[i] != pid; i = (i + 1) & mask)
-		if (t->slots[i] == 0)
-			return false;
-	t->slots[i] = 0;
-	t->count--;
-	for (j = (i + 1) & mask; t->slots[j] != 0; j = (j + 1) & mask) {
-		size_t home = slot_of(t->slots[j], t->cap);
-
-		/* Move j into the hole at i unless its home lies in (i, j]. */
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			t->slots[i] = t->slots[j];
-			t->slots[j] = 0;
-			i = j;
-		}
+	if (sa->sa_family == AF_INET) {
+		b = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		goto ipv4;
 	}
-	return true;
+	if (sa->sa_family != AF_INET6)
+		return 2;
+	b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)b)) {
+		b += 12;
+		goto ipv4;
+	}
+	for (int i = 0; i < 8; i++)
+		key = key << 8 | b[i];
+	return key != 0 ? key : 2;	/* ::/64 holds ::1 and the like */
+ipv4:
+	for (int i = 0; i < 4; i++)
+		key = key << 8 | b[i];
+	return key | (uint64_t)1 << 32;
 }
 
 struct supervisor *
 supervisor_create(void (*in_child)(void *), void *arg)
 {
 	struct supervisor *sup;
+	void *shared;
 
 	if ((sup = calloc(1, sizeof(*sup))) == NULL)
 		return NULL;
-	sup->children.cap = 64;
-	if ((sup->children.slots = calloc(sup->children.cap,
-	    sizeof(pid_t))) == NULL)
+	sup->spare_fd = -1;
+	if (table_reserve(&sup->children) == -1 ||
+	    table_reserve(&sup->per_ip) == -1)
 		goto fail;
 	if ((sup->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
 		goto fail;
+	/* One page that every child inherits, to add up bytes echoed. */
+	shared = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		goto fail;
+	sup->bytes_echoed = shared;
 	sup->in_child = in_child;
 	sup->in_child_arg = arg;
 	return sup;
 fail:
-	free(sup->children.slots);
+	if (sup->spare_fd != -1)
+		(void)close(sup->spare_fd);	/* /dev/null, read-only */
+	table_free(&sup->children);
+	table_free(&sup->per_ip);
 	free(sup);
 	return NULL;
 }
@@ -151,7 +150,9 @@ supervisor_free(struct supervisor *sup)
 	if (sup == NULL)
 		return;
 	(void)close(sup->spare_fd);	/* /dev/null, read-only */
-	free(sup->children.slots);
+	(void)munmap(sup->bytes_echoed, sizeof(uint64_t));
+	table_free(&sup->children);
+	table_free(&sup->per_ip);
 	free(sup);
 }
 
@@ -161,50 +162,77 @@ supervisor_children(const struct supervisor *sup)
 	return (unsigned)sup->children.count;
 }
 
-static void
-now(struct timespec *ts)
+void
+supervisor_stats(const struct supervisor *sup, struct supervisor_stats *out)
 {
-	if (clock_gettime(CLOCK_MONOTONIC, ts) == -1)
-		ts->tv_sec = ts->tv_nsec = 0;	/* cannot fail for MONOTONIC */
+	*out = sup->stats;
+	out->children = (unsigned)sup->children.count;
+	out->bytes_echoed = __atomic_load_n(sup->bytes_echoed, __ATOMIC_RELAXED);
 }
 
+static void
+refill(struct rate_bucket *b, unsigned rate)
+{
+	struct timespec t;
+
+	now(&t);
+	b->tokens += seconds_between(&b->last, &t) * rate;
+	if (b->tokens > rate)
+		b->tokens = rate;	/* a burst of at most one second's worth */
+	b->last = t;
+}
+
+/* Milliseconds until the bucket holds a whole token again. */
 static long
-ms_until(const struct timespec *t)
+ms_to_token(const struct rate_bucket *b, unsigned rate)
 {
-	struct timespec n;
-
-	now(&n);
-	return (long)(t->tv_sec - n.tv_sec) * 1000 +
-	    (t->tv_nsec - n.tv_nsec) / 1000000;
+	return (long)((1.0 - b->tokens) * 1000.0 / rate) + 1;
 }
 
-static void
-back_off(struct supervisor *sup)
+static bool
+over_rate(struct supervisor *sup, const struct echod_config *cfg)
 {
-	now(&sup->resume_at);
-	sup->resume_at.tv_nsec += BACKOFF_MS * 1000000L;
-	if (sup->resume_at.tv_nsec >= 1000000000L) {
-		sup->resume_at.tv_sec++;
-		sup->resume_at.tv_nsec -= 1000000000L;
-	}
+	if (cfg->max_rate == 0)
+		return false;
+	refill(&sup->bucket, cfg->max_rate);
+	return sup->bucket.tokens < 1.0;
 }
 
 int
-supervisor_backoff_ms(const struct supervisor *sup)
+supervisor_wait_ms(const struct supervisor *sup)
 {
-	long ms = ms_until(&sup->resume_at);
+	struct timespec t;
+	long ms;
 
-	return ms > 0 ? (int)ms + 1 : -1;
+	if (sup->resume_at.tv_sec == 0 && sup->resume_at.tv_nsec == 0)
+		return -1;
+	now(&t);
+	ms = (long)(seconds_between(&t, &sup->resume_at) * 1000.0) + 1;
+	return ms > 0 ? (int)ms : 0;
+}
+
+static void
+pause_for(struct supervisor *sup, long ms)
+{
+	now(&sup->resume_at);
+	add_ms(&sup->resume_at, ms);
 }
 
 bool
-supervisor_may_accept(const struct supervisor *sup,
-    const struct echod_config *cfg)
+supervisor_may_accept(struct supervisor *sup, const struct echod_config *cfg)
 {
-	if (supervisor_backoff_ms(sup) > 0)
+	if (supervisor_wait_ms(sup) > 0)
 		return false;
-	return sup->children.count < cfg->max_children ||
-	    cfg->policy == POLICY_REJECT;
+	sup->resume_at.tv_sec = sup->resume_at.tv_nsec = 0;
+	if (cfg->policy == POLICY_REJECT)
+		return true;
+	if (sup->children.count >= cfg->max_children)
+		return false;	/* a child's exit (SIGCHLD) wakes us */
+	if (over_rate(sup, cfg)) {
+		pause_for(sup, ms_to_token(&sup->bucket, cfg->max_rate));
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -223,20 +251,24 @@ log_limit_cleared(struct supervisor *sup, const struct echod_config *cfg)
 {
 	if (!sup->full_logged || sup->children.count >= cfg->max_children)
 		return;
-	if (sup->rejected > 0)
+	if (sup->rejected_while_full > 0)
 		log_msg(LEVEL_NOTICE, "limit cleared: %zu of %u children, "
-		    "%lu clients rejected", sup->children.count,
-		    cfg->max_children, sup->rejected);
+		    "%llu clients rejected", sup->children.count,
+		    cfg->max_children,
+		    (unsigned long long)sup->rejected_while_full);
 	else
 		log_msg(LEVEL_NOTICE, "limit cleared: %zu of %u children",
 		    sup->children.count, cfg->max_children);
 	sup->full_logged = false;
-	sup->rejected = 0;
+	sup->rejected_while_full = 0;
 }
 
 void
-supervisor_limit_changed(struct supervisor *sup, const struct echod_config *cfg)
+supervisor_reconfigure(struct supervisor *sup, const struct echod_config *cfg)
 {
+	/* A new rate starts with a full bucket. */
+	sup->bucket.tokens = cfg->max_rate;
+	now(&sup->bucket.last);
 	log_limit_cleared(sup, cfg);
 	log_limit_reached(sup, cfg);
 }
@@ -293,7 +325,7 @@ handle_accept_error(struct supervisor *sup, int listen_fd)
 	    strerror(err));
 	if (err == EMFILE || err == ENFILE)
 		shed_one(sup, listen_fd);
-	back_off(sup);
+	pause_for(sup, BACKOFF_MS);
 	return false;
 }
 
@@ -305,23 +337,74 @@ run_child(struct supervisor *sup, const struct echod_config *cfg, int fd,
 		log_fatal("session: sigprocmask");
 	(void)close(sup->spare_fd);	/* /dev/null, read-only */
 	sup->in_child(sup->in_child_arg);
-	_exit(session_run(fd, peer, cfg->idle_timeout_s));
+	_exit(session_run(fd, peer, cfg->idle_timeout_s, sup->bytes_echoed));
 }
 
+/* Close a client that will not be served, and say why (rate-limited). */
 static void
-reject(struct supervisor *sup, const struct echod_config *cfg, int fd,
-    const struct sockaddr *peer)
+turn_away(struct log_ratelimit *rl, int fd, const struct sockaddr *peer,
+    const char *why)
 {
 	char name[ADDR_TEXT_MAX];
 
 	/* A fresh connection has nothing unsent: closing loses nothing. */
 	(void)close(fd);
-	sup->rejected++;
 	if (!log_enabled(LEVEL_INFO))
 		return;
 	addr_format(peer, name, sizeof(name));
-	log_limited(&sup->rl_reject, LEVEL_INFO, "rejected %s: %zu of %u "
-	    "children busy", name, sup->children.count, cfg->max_children);
+	log_limited(rl, LEVEL_INFO, "rejected %s: %s", name, why);
+}
+
+/*
+ * Decide for one accepted client: false when it was turned away.  At
+ * max-children only policy reject gets here (pause does not accept).
+ */
+static bool
+admit(struct supervisor *sup, const struct echod_config *cfg, int fd,
+    const struct sockaddr *peer, uint64_t key)
+{
+	const struct table_entry *e;
+	char why[64];
+
+	if (sup->children.count >= cfg->max_children) {
+		sup->stats.rejected_full++;
+		sup->rejected_while_full++;
+		(void)snprintf(why, sizeof(why), "%zu of %u children busy",
+		    sup->children.count, cfg->max_children);
+		turn_away(&sup->rl_reject, fd, peer, why);
+		return false;
+	}
+	if (cfg->max_per_ip > 0 && (e = table_find(&sup->per_ip, key)) != NULL &&
+	    e->value >= cfg->max_per_ip) {
+		sup->stats.rejected_per_ip++;
+		(void)snprintf(why, sizeof(why), "%u connections from this "
+		    "address (max-per-ip)", cfg->max_per_ip);
+		turn_away(&sup->rl_per_ip, fd, peer, why);
+		return false;
+	}
+	/* Under policy pause the rate was checked before accepting. */
+	if (cfg->policy == POLICY_REJECT && over_rate(sup, cfg)) {
+		sup->stats.rejected_rate++;
+		(void)snprintf(why, sizeof(why), "over %u connections a second "
+		    "(max-rate)", cfg->max_rate);
+		turn_away(&sup->rl_rate, fd, peer, why);
+		return false;
+	}
+	return true;
+}
+
+/* Account for a new child; both tables have room reserved. */
+static void
+add_child(struct supervisor *sup, pid_t pid, uint64_t key)
+{
+	struct table_entry *e = table_find(&sup->per_ip, key);
+
+	if (e == NULL)
+		e = table_insert(&sup->per_ip, key);
+	e->value++;
+	table_insert(&sup->children, (uint64_t)pid)->value = key;
+	if (sup->children.count > sup->stats.peak)
+		sup->stats.peak = (unsigned)sup->children.count;
 }
 
 void
@@ -329,43 +412,44 @@ supervisor_accept(struct supervisor *sup, const struct echod_config *cfg,
     int listen_fd)
 {
 	struct sockaddr_storage ss;
+	struct sockaddr *peer = (struct sockaddr *)&ss;
 	socklen_t sslen;
+	uint64_t key;
 	pid_t pid;
 	int fd;
 
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		bool full = sup->children.count >= cfg->max_children;
-
-		if (full && cfg->policy == POLICY_PAUSE)
+		if (!supervisor_may_accept(sup, cfg))
 			return;
 		sslen = sizeof(ss);
-		fd = accept4(listen_fd, (struct sockaddr *)&ss, &sslen,
-		    SOCK_CLOEXEC);
+		fd = accept4(listen_fd, peer, &sslen, SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (!handle_accept_error(sup, listen_fd))
 				return;
 			continue;
 		}
-		if (full) {
-			reject(sup, cfg, fd, (struct sockaddr *)&ss);
+		sup->stats.accepted++;
+		key = client_key(peer);
+		if (!admit(sup, cfg, fd, peer, key))
 			continue;
-		}
-		if (table_reserve(&sup->children) == -1) {
+		if (cfg->max_rate > 0)
+			sup->bucket.tokens -= 1.0;
+		if (table_reserve(&sup->children) == -1 ||
+		    table_reserve(&sup->per_ip) == -1) {
 			pid = -1;
-		} else {
-			pid = fork();
-			if (pid == 0)
-				run_child(sup, cfg, fd, (struct sockaddr *)&ss);
+		} else if ((pid = fork()) == 0) {
+			run_child(sup, cfg, fd, peer);
 		}
 		if (pid == -1) {
+			sup->stats.fork_failures++;
 			log_limited(&sup->rl_fork, LEVEL_WARNING,
 			    "unable to serve a client: %s", strerror(errno));
 			(void)close(fd);	/* the client sees the close */
-			back_off(sup);
+			pause_for(sup, BACKOFF_MS);
 			return;
 		}
 		(void)close(fd);	/* the child has its own copy */
-		table_add(&sup->children, pid);
+		add_child(sup, pid, key);
 		log_limit_reached(sup, cfg);
 	}
 }
@@ -382,55 +466,69 @@ log_exit(pid_t pid, int status)
 		    WEXITSTATUS(status));
 }
 
-/* Reap without waiting; returns how many children were collected. */
-static unsigned
+/* Give a reaped child's slot back to its client's address. */
+static void
+remove_child(struct supervisor *sup, pid_t pid)
+{
+	struct table_entry *e;
+	uint64_t key;
+
+	if (!table_remove(&sup->children, (uint64_t)pid, &key))
+		return;
+	if ((e = table_find(&sup->per_ip, key)) != NULL && --e->value == 0)
+		(void)table_remove(&sup->per_ip, key, NULL);
+}
+
+/* Reap without waiting. */
+static void
 reap(struct supervisor *sup)
 {
-	unsigned reaped = 0;
 	pid_t pid;
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (table_remove(&sup->children, pid))
-			reaped++;
+		remove_child(sup, pid);
 		log_exit(pid, status);
 	}
-	return reaped;
 }
 
 void
 supervisor_reap(struct supervisor *sup, const struct echod_config *cfg)
 {
-	if (reap(sup) > 0)
-		log_limit_cleared(sup, cfg);
+	reap(sup);
+	log_limit_cleared(sup, cfg);
 }
 
 static void
 signal_all(const struct supervisor *sup, int sig)
 {
 	for (size_t i = 0; i < sup->children.cap; i++)
-		if (sup->children.slots[i] != 0)
-			(void)kill(sup->children.slots[i], sig); /* may be gone */
+		if (sup->children.slots[i].key != 0)
+			(void)kill((pid_t)sup->children.slots[i].key, sig);
 }
 
 void
 supervisor_stop(struct supervisor *sup, const sigset_t *wait_mask)
 {
 	struct timespec deadline;
+	struct timespec t;
 	struct timespec timeout;
-	long ms;
+	double left;
 	pid_t pid;
 
 	signal_all(sup, SIGTERM);
 	now(&deadline);
-	deadline.tv_sec += STOP_GRACE_MS / 1000;
-	(void)reap(sup);
-	while (sup->children.count > 0 && (ms = ms_until(&deadline)) > 0) {
-		timeout.tv_sec = ms / 1000;
-		timeout.tv_nsec = (ms % 1000) * 1000000L;
+	add_ms(&deadline, STOP_GRACE_MS);
+	reap(sup);
+	while (sup->children.count > 0) {
+		now(&t);
+		if ((left = seconds_between(&t, &deadline)) <= 0)
+			break;
+		timeout.tv_sec = (time_t)left;
+		timeout.tv_nsec = (long)((left - (double)timeout.tv_sec) * 1e9);
 		/* Returns early with EINTR when SIGCHLD arrives. */
 		(void)ppoll(NULL, 0, &timeout, wait_mask);
-		(void)reap(sup);
+		reap(sup);
 	}
 	if (sup->children.count == 0)
 		return;
@@ -443,6 +541,6 @@ supervisor_stop(struct supervisor *sup, const sigset_t *wait_mask)
 			continue;
 		if (pid == -1)
 			break;	/* ECHILD: none left */
-		(void)table_remove(&sup->children, pid);
+		remove_child(sup, pid);
 	}
 }

@@ -1,0 +1,22 @@
+/* privs: giving up root and capabilities. */
+#ifndef ECHOD_PRIVS_H
+#define ECHOD_PRIVS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * privs_drop: become USER, in GROUP (NULL: the user's primary group) and
+ * the user's supplementary groups.  With KEEP_BIND the process keeps
+ * CAP_NET_BIND_SERVICE and nothing else, so that a reload can still bind
+ * a port below 1024.  Checks that root cannot be regained.  Not started
+ * as root, only a switch to the user echod already runs as succeeds.
+ * Returns 0, or -1 with a message in ERR.
+ */
+int	privs_drop(const char *user, const char *group, bool keep_bind,
+	    char *err, size_t errlen);
+
+/* privs_drop_capabilities: clear every capability set of the process. */
+int	privs_drop_capabilities(void);
+
+#endif
