@@ -1,11 +1,14 @@
 /* daemon: detaching from the terminal, readiness, and the pidfile. */
 #include "daemon.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +92,43 @@ daemon_stdio_to_null(int first)
 	if (fd > 2)
 		(void)close(fd);	/* now duplicated onto FIRST..2 */
 	return 0;
+}
+
+static struct sockaddr_un notify_addr;
+static socklen_t notify_len;	/* 0: no service manager to tell */
+
+void
+daemon_notify_init(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	size_t len;
+
+	if (path != NULL && (path[0] == '/' || path[0] == '@') &&
+	    (len = strlen(path)) < sizeof(notify_addr.sun_path)) {
+		notify_addr.sun_family = AF_UNIX;
+		memcpy(notify_addr.sun_path, path, len);
+		if (path[0] == '@')
+			notify_addr.sun_path[0] = '\0';	/* abstract */
+		notify_len = (socklen_t)(offsetof(struct sockaddr_un,
+		    sun_path) + len);
+	}
+	(void)unsetenv("NOTIFY_SOCKET");
+}
+
+int
+daemon_notify(const char *state)
+{
+	ssize_t n;
+	int fd;
+
+	if (notify_len == 0)
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	n = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&notify_addr, notify_len);
+	(void)close(fd);	/* a datagram socket: nothing pending */
+	return n == -1 ? -1 : 0;
 }
 
 int

@@ -15,6 +15,14 @@ int	daemon_detach(void);
 /* daemon_stdio_to_null: descriptors FIRST to 2 onto /dev/null. */
 int	daemon_stdio_to_null(int first);
 
+/*
+ * daemon_notify_init: take the service manager's notification socket
+ * (NOTIFY_SOCKET, as sd_notify(3) describes) out of the environment.
+ * daemon_notify: send it STATE ("READY=1", "STOPPING=1"), if there is one.
+ */
+void	daemon_notify_init(void);
+int	daemon_notify(const char *state);
+
 /* daemon_ready: tell the launching process that startup succeeded. */
 int	daemon_ready(int fd);
 

@@ -1,6 +1,8 @@
 /* log: where messages go (stderr until detached, then syslog) and levels. */
 #include "log.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 static const char *log_ident = "echod";
 static bool use_syslog;
+static bool stderr_is_journal;	/* lines carry "<N>" for the level instead */
 static enum log_level max_level = LEVEL_INFO;
 
 static const char *const level_names[] = {
@@ -21,11 +24,32 @@ static const char *const level_names[] = {
 	[LEVEL_DEBUG] = "debug",
 };
 
+/*
+ * Under systemd, stderr may be a stream into the journal, which adds the
+ * name and pid itself and reads a "<N>" prefix as the syslog level.
+ * JOURNAL_STREAM names that stream's device and inode.
+ */
+static bool
+is_journal_stream(int fd)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev;
+	unsigned long long ino;
+	struct stat sb;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(fd, &sb) == -1)
+		return false;
+	return (unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino;
+}
+
 void
 log_init(const char *ident)
 {
 	log_ident = ident;
 	use_syslog = false;
+	stderr_is_journal = is_journal_stream(STDERR_FILENO);
 }
 
 void
@@ -80,12 +104,13 @@ vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 			syslog(level, "%s", msg);
 		return;
 	}
-	if (suffix != NULL)
-		n = snprintf(line, sizeof(line), "%s[%ld]: %s: %s: %s\n",
-		    log_ident, (long)getpid(), level_names[level], msg, suffix);
+	if (stderr_is_journal)
+		n = snprintf(line, sizeof(line), "<%d>%s%s%s\n", level, msg,
+		    suffix != NULL ? ": " : "", suffix != NULL ? suffix : "");
 	else
-		n = snprintf(line, sizeof(line), "%s[%ld]: %s: %s\n",
-		    log_ident, (long)getpid(), level_names[level], msg);
+		n = snprintf(line, sizeof(line), "%s[%ld]: %s: %s%s%s\n",
+		    log_ident, (long)getpid(), level_names[level], msg,
+		    suffix != NULL ? ": " : "", suffix != NULL ? suffix : "");
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {

@@ -422,6 +422,7 @@ main(int argc, char *argv[])
 		return serve_inetd(&e);
 
 	passed = check_only ? 0 : listener_passed_count();
+	daemon_notify_init();
 	if (!foreground && !check_only &&
 	    close_range(3 + (unsigned)passed, ~0U, 0) == -1)
 		log_fatal("close_range");
@@ -478,11 +479,14 @@ main(int argc, char *argv[])
 	log_startup(&e);
 	if (ready_fd != -1 && daemon_ready(ready_fd) == -1)
 		log_warn("unable to report readiness");
+	if (daemon_notify("READY=1") == -1)
+		log_warn("unable to notify the service manager");
 
 	serve(&e, sup);
 
 	log_info("received SIG%s, stopping %u children",
 	    sigabbrev_np(signals_stop_signal()), supervisor_children(sup));
+	(void)daemon_notify("STOPPING=1");	/* systemd waits for exit anyway */
 	listener_close_all(&e.listeners);
 	supervisor_stop(sup, signals_wait_mask());
 	if (e.pidfile_fd != -1)
