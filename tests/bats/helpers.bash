@@ -235,3 +235,15 @@ now_ms() {
 	local t=${EPOCHREALTIME/[.,]/}
 	echo $((t / 1000))
 }
+
+# Suites in a subdirectory (tests/bats/stress) load ../helpers: their
+# TOP above is one level short.  Find the top by its Makefile instead.
+if [ ! -e "$TOP/Makefile" ] && [ -e "$TOP/../Makefile" ]; then
+	if [ "$ECHOD" = "$TOP/build/echod" ]; then
+		ECHOD=$(cd "$TOP/.." && pwd)/build/echod
+	fi
+	if [ "$ECHO_CLIENT" = "$TOP/build/echo-client" ]; then
+		ECHO_CLIENT=$(cd "$TOP/.." && pwd)/build/echo-client
+	fi
+	TOP=$(cd "$TOP/.." && pwd)
+fi
