@@ -47,3 +47,29 @@ addr_port(const struct sockaddr *sa)
 		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
 	return 0;
 }
+
+uint64_t
+addr_client_key(const struct sockaddr *sa)
+{
+	const uint8_t *b;
+	uint64_t key = 0;
+
+	if (sa->sa_family == AF_INET) {
+		b = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		goto ipv4;
+	}
+	if (sa->sa_family != AF_INET6)
+		return 2;
+	b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)b)) {
+		b += 12;
+		goto ipv4;
+	}
+	for (int i = 0; i < 8; i++)
+		key = key << 8 | b[i];
+	return key != 0 ? key : 2;	/* ::/64 holds ::1 and the like */
+ipv4:
+	for (int i = 0; i < 4; i++)
+		key = key << 8 | b[i];
+	return key | (uint64_t)1 << 32;
+}

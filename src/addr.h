@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* "192.0.2.7:51234" or "[2001:db8::7]:51234"; room for either. */
 #define ADDR_TEXT_MAX 64
@@ -17,5 +18,14 @@ void	addr_format(const struct sockaddr *sa, char *buf, size_t buflen);
 
 /* addr_port: the port of an IPv4 or IPv6 SA, in host order. */
 unsigned addr_port(const struct sockaddr *sa);
+
+/*
+ * addr_client_key: the unit that per-client limits count, as a non-zero
+ * key: an IPv4 address (also when it arrives as ::ffff:a.b.c.d on a
+ * dual-stack socket), or the /64 prefix of an IPv6 one, since a single
+ * host on IPv6 usually has a whole /64 to pick addresses from.  IPv4 keys
+ * lie in 0:1::/32, a prefix that is reserved and never seen on the net.
+ */
+uint64_t addr_client_key(const struct sockaddr *sa);
 
 #endif

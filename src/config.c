@@ -19,7 +19,7 @@
 
 #define CONFIG_SIZE_MAX (1024 * 1024)
 #define LISTEN_MAX 64
-#define KEY_COUNT 12	/* entries in keys[] */
+#define KEY_COUNT 14	/* entries in keys[] */
 
 /*
  * The parser state shared by the line reader and the key handler.  inih
@@ -55,6 +55,8 @@ static parse_fn parse_user;
 static parse_fn parse_group;
 static parse_fn parse_max_per_ip;
 static parse_fn parse_max_rate;
+static parse_fn parse_udp;
+static parse_fn parse_udp_rate;
 static parse_fn parse_max_children;
 static parse_fn parse_policy;
 static parse_fn parse_idle_timeout;
@@ -67,11 +69,13 @@ static const struct key keys[] = {
 	{ "server", "pidfile", parse_pidfile },
 	{ "server", "user", parse_user },
 	{ "server", "group", parse_group },
+	{ "server", "udp", parse_udp },
 	{ "limits", "max-children", parse_max_children },
 	{ "limits", "policy", parse_policy },
 	{ "limits", "idle-timeout", parse_idle_timeout },
 	{ "limits", "max-per-ip", parse_max_per_ip },
 	{ "limits", "max-rate", parse_max_rate },
+	{ "limits", "udp-rate", parse_udp_rate },
 	{ "log", "level", parse_level },
 	{ "log", "facility", parse_facility },
 };
@@ -311,6 +315,13 @@ parse_max_rate(struct echod_config *cfg, const char *value, char *why,
 }
 
 static int
+parse_udp_rate(struct echod_config *cfg, const char *value, char *why,
+    size_t whylen)
+{
+	return parse_uint(value, 0, 1000000, &cfg->udp_rate, why, whylen);
+}
+
+static int
 set_string(char **field, const char *value, char *why, size_t whylen)
 {
 	char *copy = strdup(value);
@@ -392,6 +403,23 @@ parse_policy(struct echod_config *cfg, const char *value, char *why,
 	    "pause or reject", why, whylen) == -1)
 		return -1;
 	cfg->policy = (enum accept_policy)policy;
+	return 0;
+}
+
+static int
+parse_udp(struct echod_config *cfg, const char *value, char *why,
+    size_t whylen)
+{
+	static const struct name_value answers[] = {
+		{ "no", 0 },
+		{ "yes", 1 },
+	};
+	int yes;
+
+	if (parse_name(value, answers, COUNT(answers), &yes, "yes or no", why,
+	    whylen) == -1)
+		return -1;
+	cfg->udp = yes;
 	return 0;
 }
 
@@ -542,6 +570,7 @@ config_defaults(void)
 	cfg->max_children = 64;
 	cfg->policy = POLICY_PAUSE;
 	cfg->idle_timeout_s = 300;
+	cfg->udp_rate = 100;
 	cfg->log_level = LEVEL_INFO;
 	cfg->log_facility = LOG_DAEMON;
 	if ((cfg->listen = calloc(1, sizeof(*cfg->listen))) == NULL ||
@@ -695,7 +724,8 @@ name_of(const struct name_value *table, size_t n, int value)
 bool
 config_same_listen(const struct echod_config *a, const struct echod_config *b)
 {
-	if (a->listen_count != b->listen_count || a->port != b->port)
+	if (a->listen_count != b->listen_count || a->port != b->port ||
+	    a->udp != b->udp)
 		return false;
 	for (size_t i = 0; i < a->listen_count; i++)
 		if (strcmp(a->listen[i], b->listen[i]) != 0)
@@ -710,6 +740,7 @@ config_keep_listen(struct echod_config *to, struct echod_config *from)
 	to->listen = from->listen;
 	to->listen_count = from->listen_count;
 	to->port = from->port;
+	to->udp = from->udp;
 	from->listen = NULL;
 	from->listen_count = 0;
 }
@@ -763,6 +794,9 @@ config_describe_changes(const struct echod_config *old,
 		append(buf, buflen, "listen '%s' -> '%s'", a, b);
 	if (old->port != new->port)
 		append(buf, buflen, "port %u -> %u", old->port, new->port);
+	if (old->udp != new->udp)
+		append(buf, buflen, "udp %s -> %s", old->udp ? "yes" : "no",
+		    new->udp ? "yes" : "no");
 	if (strcmp(old->pidfile, new->pidfile) != 0)
 		append(buf, buflen, "pidfile %s -> %s", old->pidfile,
 		    new->pidfile);
@@ -782,6 +816,9 @@ config_describe_changes(const struct echod_config *old,
 	if (old->max_rate != new->max_rate)
 		append(buf, buflen, "max-rate %u -> %u", old->max_rate,
 		    new->max_rate);
+	if (old->udp_rate != new->udp_rate)
+		append(buf, buflen, "udp-rate %u -> %u", old->udp_rate,
+		    new->udp_rate);
 	if (old->log_level != new->log_level)
 		append(buf, buflen, "level %s -> %s",
 		    name_of(levels, COUNT(levels), (int)old->log_level),

@@ -22,11 +22,13 @@ struct echod_config {
 	char *pidfile;
 	char *user;			/* NULL: keep the user echod runs as */
 	char *group;			/* NULL: the user's primary group */
+	bool udp;			/* UDP echo beside TCP */
 	unsigned max_children;
 	enum accept_policy policy;
 	unsigned idle_timeout_s;	/* 0: never */
 	unsigned max_per_ip;		/* children per client address; 0: any */
 	unsigned max_rate;		/* new clients a second; 0: any */
+	unsigned udp_rate;		/* datagrams a second per source; 0: any */
 	enum log_level log_level;
 	int log_facility;		/* LOG_DAEMON, LOG_LOCAL0, ... */
 };

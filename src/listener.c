@@ -15,12 +15,13 @@
 #include <unistd.h>
 
 /*
- * One socket for ADDR at PORT.  "*" is a single dual-stack IPv6 socket,
- * which also takes IPv4 clients, or an IPv4 one on a kernel without IPv6.
+ * One socket of TYPE for ADDR at PORT.  "*" is a single dual-stack IPv6
+ * socket, which also takes IPv4 clients, or an IPv4 one on a kernel
+ * without IPv6.
  */
 static int
-open_one(const char *addr, unsigned port, struct listener *out, char *err,
-    size_t errlen)
+open_one(const char *addr, unsigned port, int type, struct listener *out,
+    char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
@@ -47,7 +48,7 @@ open_one(const char *addr, unsigned port, struct listener *out, char *err,
 	sslen = res->ai_addrlen;
 	freeaddrinfo(res);
 
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 && errno == EAFNOSUPPORT && strcmp(addr, "*") == 0) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
@@ -56,8 +57,7 @@ open_one(const char *addr, unsigned port, struct listener *out, char *err,
 		sin->sin_port = htons((uint16_t)port);
 		sin->sin_addr.s_addr = htonl(INADDR_ANY);
 		sslen = sizeof(*sin);
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0);
+		fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	}
 	addr_format((struct sockaddr *)&ss, out->name, sizeof(out->name));
 	if (fd == -1) {
@@ -65,8 +65,12 @@ open_one(const char *addr, unsigned port, struct listener *out, char *err,
 		    out->name, strerror(errno));
 		return -1;
 	}
-	/* Restart at once even while old connections sit in TIME_WAIT. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+	/*
+	 * Restart at once even while old connections sit in TIME_WAIT.  Not
+	 * for UDP, where it would let two services share a port.
+	 */
+	if (type == SOCK_STREAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
 	/* "*" takes IPv4 too, whatever net.ipv6.bindv6only says. */
 	if (ss.ss_family == AF_INET6 &&
@@ -76,7 +80,7 @@ open_one(const char *addr, unsigned port, struct listener *out, char *err,
 	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1)
 		goto fail_bind;
 	/* The kernel caps the backlog at net.core.somaxconn. */
-	if (listen(fd, SOMAXCONN) == -1)
+	if (type == SOCK_STREAM && listen(fd, SOMAXCONN) == -1)
 		goto fail;
 	sslen = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
@@ -86,6 +90,7 @@ open_one(const char *addr, unsigned port, struct listener *out, char *err,
 	if ((out->addr = strdup(addr)) == NULL)
 		goto fail;
 	out->fd = fd;
+	out->type = type;
 	return 0;
 
 fail_bind:
@@ -111,10 +116,11 @@ close_one(struct listener *l)
 }
 
 static struct listener *
-find(const struct listener_set *set, const char *addr, unsigned port)
+find(const struct listener_set *set, const char *addr, unsigned port,
+    int type)
 {
 	for (size_t i = 0; i < set->count; i++)
-		if (set->items[i].port == port &&
+		if (set->items[i].port == port && set->items[i].type == type &&
 		    strcmp(set->items[i].addr, addr) == 0)
 			return &set->items[i];
 	return NULL;
@@ -122,28 +128,32 @@ find(const struct listener_set *set, const char *addr, unsigned port)
 
 int
 listener_update(struct listener_set *set, char *const *addrs, size_t count,
-    unsigned port, char *err, size_t errlen)
+    unsigned port, bool udp, char *err, size_t errlen)
 {
 	struct listener *items;
 	bool *kept;		/* per old socket: part of the new set */
+	size_t wanted = udp ? 2 * count : count;
 	size_t done;
 
-	if ((items = calloc(count, sizeof(*items))) == NULL ||
+	if ((items = calloc(wanted, sizeof(*items))) == NULL ||
 	    (kept = calloc(set->count + 1, sizeof(*kept))) == NULL) {
 		free(items);
 		(void)snprintf(err, errlen, "unable to listen: %s",
 		    strerror(errno));
 		return -1;
 	}
-	for (done = 0; done < count; done++) {
-		struct listener *old = find(set, addrs[done], port);
+	/* TCP sockets first, one per address, then the UDP ones. */
+	for (done = 0; done < wanted; done++) {
+		const char *addr = addrs[done % count];
+		int type = done < count ? SOCK_STREAM : SOCK_DGRAM;
+		struct listener *old = find(set, addr, port, type);
 
 		if (port != 0 && old != NULL) {
 			items[done] = *old;
 			kept[old - set->items] = true;
 			continue;
 		}
-		if (open_one(addrs[done], port, &items[done], err, errlen) == -1)
+		if (open_one(addr, port, type, &items[done], err, errlen) == -1)
 			goto fail;
 		port = items[done].port;	/* with port 0, the rest share it */
 	}
@@ -153,12 +163,12 @@ listener_update(struct listener_set *set, char *const *addrs, size_t count,
 	free(set->items);
 	free(kept);
 	set->items = items;
-	set->count = count;
+	set->count = wanted;
 	return 0;
 fail:
 	/* Undo: close what this call opened; the old set stays as it was. */
 	for (size_t i = 0; i < done; i++)
-		if (find(set, items[i].addr, items[i].port) == NULL)
+		if (find(set, items[i].addr, items[i].port, items[i].type) == NULL)
 			close_one(&items[i]);
 	free(items);
 	free(kept);
@@ -230,12 +240,12 @@ listener_adopt(struct listener_set *set, int count, char *err, size_t errlen)
 		int fd = 3 + i;
 
 		len = sizeof(int);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
-		    &len) == -1 || !listening ||
-		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
-		    type != SOCK_STREAM) {
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+		    &len) == -1 || (type == SOCK_STREAM && !listening) ||
+		    (type != SOCK_STREAM && type != SOCK_DGRAM)) {
 			(void)snprintf(err, errlen, "passed descriptor %d is "
-			    "not a listening TCP socket", fd);
+			    "neither a listening TCP socket nor a UDP one", fd);
 			goto fail;
 		}
 		len = sizeof(ss);
@@ -255,6 +265,7 @@ listener_adopt(struct listener_set *set, int count, char *err, size_t errlen)
 			goto fail;
 		}
 		l->fd = fd;
+		l->type = type;
 		set->count++;
 	}
 	return 0;

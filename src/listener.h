@@ -2,12 +2,14 @@
 #ifndef ECHOD_LISTENER_H
 #define ECHOD_LISTENER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "addr.h"
 
 struct listener {
 	int fd;
+	int type;			/* SOCK_STREAM (TCP) or SOCK_DGRAM (UDP) */
 	char *addr;			/* as configured: "*", "::1", ... */
 	unsigned port;			/* the port actually bound */
 	char name[ADDR_TEXT_MAX];	/* "[::]:7", for logs */
@@ -19,14 +21,15 @@ struct listener_set {
 };
 
 /*
- * listener_update: make SET listen on ADDRS at PORT.  Sockets whose
- * address and port stay are kept as they are; new ones are bound before
- * any old one is closed.  With PORT 0 the kernel picks a port for the
- * first new socket and the others share it.  Returns 0, or -1 with a
- * message in ERR and SET unchanged.
+ * listener_update: make SET listen on ADDRS at PORT over TCP, and with
+ * UDP over UDP too.  Sockets whose address, port and protocol stay are
+ * kept as they are; new ones are bound before any old one is closed.
+ * With PORT 0 the kernel picks a port for the first new socket and the
+ * others share it.  Returns 0, or -1 with a message in ERR and SET
+ * unchanged.
  */
 int	listener_update(struct listener_set *set, char *const *addrs,
-	    size_t count, unsigned port, char *err, size_t errlen);
+	    size_t count, unsigned port, bool udp, char *err, size_t errlen);
 
 /*
  * listener_passed_count: how many listening sockets a service manager

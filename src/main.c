@@ -22,6 +22,7 @@
 #include "session.h"
 #include "signals.h"
 #include "supervisor.h"
+#include "udp.h"
 
 #ifndef ECHOD_CONFIG_PATH
 #define ECHOD_CONFIG_PATH "/usr/local/etc/echod.conf"
@@ -31,7 +32,7 @@
 #endif
 
 #define EXIT_USAGE 2
-#define POLL_MAX 64	/* listening sockets: config.c allows 64 addresses */
+#define POLL_MAX 128	/* config.c allows 64 addresses, each TCP and UDP */
 
 struct echod {
 	const char *conf_name;		/* the config file as the user named it */
@@ -40,6 +41,7 @@ struct echod {
 	bool sockets_passed;		/* by a service manager: keep them */
 	struct echod_config *cfg;	/* the live config */
 	struct listener_set listeners;
+	struct udp_service *udp;
 	char *pidfile_path;
 	int pidfile_fd;
 	struct timespec started;
@@ -143,6 +145,13 @@ keep_string(char **to, char **from)
 }
 
 static void
+log_listener(const struct listener *l)
+{
+	log_info("listening on %s%s", l->name,
+	    l->type == SOCK_DGRAM ? " (udp)" : "");
+}
+
+static void
 log_new_listeners(const struct listener_set *set, const int *old_fds,
     size_t old_count)
 {
@@ -152,7 +161,7 @@ log_new_listeners(const struct listener_set *set, const int *old_fds,
 		for (size_t j = 0; j < old_count; j++)
 			seen = seen || old_fds[j] == set->items[i].fd;
 		if (!seen)
-			log_info("listening on %s", set->items[i].name);
+			log_listener(&set->items[i]);
 	}
 }
 
@@ -167,7 +176,7 @@ update_listeners(struct echod *e, const struct echod_config *cfg)
 	for (size_t i = 0; i < old_count; i++)
 		old_fds[i] = e->listeners.items[i].fd;
 	if (listener_update(&e->listeners, cfg->listen, cfg->listen_count,
-	    cfg->port, err, sizeof(err)) == -1) {
+	    cfg->port, cfg->udp, err, sizeof(err)) == -1) {
 		log_msg(LEVEL_ERROR, "reload failed, keeping the running "
 		    "configuration: %s", err);
 		return -1;
@@ -231,14 +240,18 @@ static void
 log_stats(const struct echod *e, const struct supervisor *sup)
 {
 	struct supervisor_stats st;
+	struct udp_stats us;
 	struct timespec t;
 
 	supervisor_stats(sup, &st);
+	udp_stats(e->udp, &us);
 	if (clock_gettime(CLOCK_MONOTONIC, &t) == -1)
 		t = e->started;
 	log_info("stats: uptime %lld s, children %u, peak %u, accepted %llu, "
 	    "rejected %llu (max-children %llu, max-per-ip %llu, max-rate "
-	    "%llu), fork failures %llu, reloads %lu, bytes echoed %llu",
+	    "%llu), fork failures %llu, reloads %lu, bytes echoed %llu, "
+	    "udp echoed %llu, udp dropped %llu (service port %llu, udp-rate "
+	    "%llu, send %llu)",
 	    (long long)(t.tv_sec - e->started.tv_sec), st.children, st.peak,
 	    (unsigned long long)st.accepted,
 	    (unsigned long long)(st.rejected_full + st.rejected_per_ip +
@@ -247,7 +260,13 @@ log_stats(const struct echod *e, const struct supervisor *sup)
 	    (unsigned long long)st.rejected_per_ip,
 	    (unsigned long long)st.rejected_rate,
 	    (unsigned long long)st.fork_failures, e->reloads,
-	    (unsigned long long)st.bytes_echoed);
+	    (unsigned long long)st.bytes_echoed,
+	    (unsigned long long)us.echoed,
+	    (unsigned long long)(us.dropped_port + us.dropped_rate +
+	    us.dropped_send),
+	    (unsigned long long)us.dropped_port,
+	    (unsigned long long)us.dropped_rate,
+	    (unsigned long long)us.dropped_send);
 }
 
 /* In each child, before it serves: drop what only the parent needs. */
@@ -267,18 +286,24 @@ static void
 serve(struct echod *e, struct supervisor *sup)
 {
 	struct pollfd pfds[POLL_MAX];
+	int types[POLL_MAX];
 	struct timespec wait;
 	nfds_t n;
 	int ms;
 	int ready;
 
 	for (;;) {
+		/* UDP is served by this loop: never paused by max-children. */
+		bool accepting = supervisor_may_accept(sup, e->cfg);
+
 		n = 0;
-		if (supervisor_may_accept(sup, e->cfg)) {
-			for (; n < e->listeners.count; n++) {
-				pfds[n].fd = e->listeners.items[n].fd;
-				pfds[n].events = POLLIN;
-			}
+		for (size_t i = 0; i < e->listeners.count; i++) {
+			if (e->listeners.items[i].type == SOCK_STREAM &&
+			    !accepting)
+				continue;
+			pfds[n].fd = e->listeners.items[i].fd;
+			pfds[n].events = POLLIN;
+			types[n++] = e->listeners.items[i].type;
 		}
 		ms = supervisor_wait_ms(sup);
 		wait.tv_sec = ms / 1000;
@@ -297,9 +322,14 @@ serve(struct echod *e, struct supervisor *sup)
 			reload(e, sup);
 			continue;	/* pfds may name closed sockets */
 		}
-		for (nfds_t i = 0; ready > 0 && i < n; i++)
-			if (pfds[i].revents != 0)
+		for (nfds_t i = 0; ready > 0 && i < n; i++) {
+			if (pfds[i].revents == 0)
+				continue;
+			if (types[i] == SOCK_DGRAM)
+				udp_serve(e->udp, e->cfg, pfds[i].fd);
+			else
 				supervisor_accept(sup, e->cfg, pfds[i].fd);
+		}
 	}
 }
 
@@ -340,7 +370,7 @@ log_startup(const struct echod *e)
 		    "manager; listen and port are not used",
 		    e->listeners.count);
 	for (size_t i = 0; i < e->listeners.count; i++)
-		log_info("listening on %s", e->listeners.items[i].name);
+		log_listener(&e->listeners.items[i]);
 	log_info("ready: max-children %u, policy %s, idle-timeout %u s",
 	    e->cfg->max_children, config_policy_name(e->cfg->policy),
 	    e->cfg->idle_timeout_s);
@@ -451,7 +481,8 @@ main(int argc, char *argv[])
 			log_fatalx("%s", err);
 		e.sockets_passed = true;
 	} else if (listener_update(&e.listeners, e.cfg->listen,
-	    e.cfg->listen_count, e.cfg->port, err, sizeof(err)) == -1) {
+	    e.cfg->listen_count, e.cfg->port, e.cfg->udp, err,
+	    sizeof(err)) == -1) {
 		log_fatalx("%s", err);
 	} else if (e.port_override == 0) {
 		/* -p 0: keep the port the kernel picked, across reloads too. */
@@ -473,7 +504,8 @@ main(int argc, char *argv[])
 	if (e.cfg->user != NULL &&
 	    privs_drop(e.cfg->user, e.cfg->group, true, err, sizeof(err)) == -1)
 		log_fatalx("%s", err);
-	if ((sup = supervisor_create(prepare_child, &e)) == NULL)
+	if ((sup = supervisor_create(prepare_child, &e)) == NULL ||
+	    (e.udp = udp_create()) == NULL)
 		log_fatal("startup");
 	supervisor_reconfigure(sup, e.cfg);
 	log_startup(&e);
@@ -493,6 +525,7 @@ main(int argc, char *argv[])
 		pidfile_remove(e.pidfile_path, e.pidfile_fd);
 	log_info("stopped");
 	supervisor_free(sup);
+	udp_free(e.udp);
 	config_free(e.cfg);
 	free(e.pidfile_path);
 	free(e.conf_path);

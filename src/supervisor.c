@@ -4,7 +4,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +34,7 @@ struct rate_bucket {
 };
 
 struct supervisor {
-	struct table children;	/* pid -> client key (see client_key) */
+	struct table children;	/* pid -> addr_client_key() of its client */
 	struct table per_ip;	/* client key -> children serving it */
 	void (*in_child)(void *);
 	void *in_child_arg;
@@ -77,39 +76,6 @@ add_ms(struct timespec *ts, long ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
-}
-
-/*
- * The unit that max-per-ip counts, as a non-zero 64-bit key: an IPv4
- * address (also when it arrives as ::ffff:a.b.c.d on a dual-stack
- * socket), or the /64 prefix of an IPv6 one, since a single host on IPv6
- * usually has a whole /64 to pick addresses from.  IPv4 keys lie in
- * 0:1::/32, a prefix that is reserved and never seen on the network.
- */
-static uint64_t
-client_key(const struct sockaddr *sa)
-{
-	const uint8_t *b;
-	uint64_t key = 0;
-
-	if (sa->sa_family == AF_INET) {
-		b = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-		goto ipv4;
-	}
-	if (sa->sa_family != AF_INET6)
-		return 2;
-	b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-	if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)b)) {
-		b += 12;
-		goto ipv4;
-	}
-	for (int i = 0; i < 8; i++)
-		key = key << 8 | b[i];
-	return key != 0 ? key : 2;	/* ::/64 holds ::1 and the like */
-ipv4:
-	for (int i = 0; i < 4; i++)
-		key = key << 8 | b[i];
-	return key | (uint64_t)1 << 32;
 }
 
 struct supervisor *
@@ -429,7 +395,7 @@ supervisor_accept(struct supervisor *sup, const struct echod_config *cfg,
 			continue;
 		}
 		sup->stats.accepted++;
-		key = client_key(peer);
+		key = addr_client_key(peer);
 		if (!admit(sup, cfg, fd, peer, key))
 			continue;
 		if (cfg->max_rate > 0)
