@@ -5,6 +5,7 @@ SYSCONFDIR ?= $(PREFIX)/etc
 SBINDIR    ?= $(PREFIX)/sbin
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 PORT       ?= 7007
 VERSION    := 0.1.0
 
@@ -27,8 +28,15 @@ INIH_LIBS   = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 B := build
 ECHOD_OBJS  := $(patsubst src/%.c,$(B)/src/%.o,$(wildcard src/*.c))
-CLIENT_OBJS := $(patsubst client/%.c,$(B)/client/%.o,$(wildcard client/*.c))
-PROGS := $(B)/echod $(if $(CLIENT_OBJS),$(B)/echo-client)
+# client/: bench*.c are echo-bench's, dial.c and timer.c are shared, the
+# rest are echo-client's.
+SHARED_OBJS := $(B)/client/dial.o $(B)/client/timer.o
+BENCH_OBJS  := $(patsubst client/%.c,$(B)/client/%.o,$(wildcard client/bench*.c))
+CLIENT_OBJS := $(filter-out $(BENCH_OBJS),\
+		$(patsubst client/%.c,$(B)/client/%.o,$(wildcard client/*.c)))
+PROGS := $(B)/echod $(B)/echo-client $(if $(BENCH_OBJS),$(B)/echo-bench)
+# Small programs the tests use: tests/tools/NAME.c -> build/tools/NAME.
+TOOLS := $(patsubst tests/tools/%.c,$(B)/tools/%,$(wildcard tests/tools/*.c))
 
 .PHONY: all run test lint fuzz deps fuzz-deps install uninstall clean FORCE
 all: $(PROGS)
@@ -37,18 +45,22 @@ $(B)/echod: $(ECHOD_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(INIH_LIBS)
 $(B)/echo-client: $(CLIENT_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^
+$(B)/echo-bench: $(BENCH_OBJS) $(SHARED_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 $(B)/src/%.o: src/%.c | $(B)/src
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(INIH_CFLAGS) -c -o $@ $<
 $(B)/client/%.o: client/%.c | $(B)/client
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
-$(B)/src $(B)/client:
+$(B)/tools/%: tests/tools/%.c $(B)/flags | $(B)/tools
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+$(B)/src $(B)/client $(B)/tools:
 	mkdir -p $@
 
 # The compiled-in config path and the build flags: objects are rebuilt when
 # either changes (make install SYSCONFDIR=/etc after a plain make, SANITIZE=1).
 $(B)/src/main.o: CPPFLAGS += -DECHOD_CONFIG_PATH='"$(SYSCONFDIR)/echod.conf"'
-$(ECHOD_OBJS) $(CLIENT_OBJS): $(B)/flags
+$(ECHOD_OBJS) $(CLIENT_OBJS) $(BENCH_OBJS): $(B)/flags
 $(B)/flags: FORCE | $(B)/src
 	@echo '$(SYSCONFDIR) $(CC) $(CFLAGS) $(WARNINGS) $(LDFLAGS)' | cmp -s - $@ \
 	    || echo '$(SYSCONFDIR) $(CC) $(CFLAGS) $(WARNINGS) $(LDFLAGS)' > $@
@@ -61,7 +73,7 @@ fuzz-deps:
 run: deps all
 	$(B)/echod -f -c etc/echod.conf -p $(PORT)
 
-test: deps all lint
+test: deps all $(TOOLS) lint
 	@tests/run
 
 lint:
@@ -79,22 +91,29 @@ fuzz: $(B)/fuzz/config_fuzz
 	$(B)/fuzz/config_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	    -timeout=10 $(B)/fuzz/corpus tests/fuzz/corpus
 
+MAN1 := $(wildcard man/*.1)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 755 $(B)/echod $(DESTDIR)$(SBINDIR)/echod
-	$(if $(CLIENT_OBJS),install -m 755 $(B)/echo-client $(DESTDIR)$(BINDIR)/echo-client)
-	install -m 644 man/echod.8 $(DESTDIR)$(MANDIR)/man8/echod.8
-	install -m 644 man/echod.conf.5 $(DESTDIR)$(MANDIR)/man5/echod.conf.5
-	install -m 644 man/echo-client.1 $(DESTDIR)$(MANDIR)/man1/echo-client.1
+	install -m 755 $(filter-out $(B)/echod,$(PROGS)) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/echod.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/echod.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    etc/systemd/echod.service >$(DESTDIR)$(UNITDIR)/echod.service
+	install -m 644 etc/systemd/echod.socket $(DESTDIR)$(UNITDIR)/
 	@# Never overwrite a config the administrator may have edited.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/echod.conf ] || \
 	    install -m 644 etc/echod.conf $(DESTDIR)$(SYSCONFDIR)/echod.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/echod $(DESTDIR)$(BINDIR)/echo-client \
-	    $(DESTDIR)$(MANDIR)/man8/echod.8 $(DESTDIR)$(MANDIR)/man5/echod.conf.5 \
-	    $(DESTDIR)$(MANDIR)/man1/echo-client.1
+	rm -f $(DESTDIR)$(SBINDIR)/echod \
+	    $(patsubst $(B)/%,$(DESTDIR)$(BINDIR)/%,$(filter-out $(B)/echod,$(PROGS))) \
+	    $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(MAN1)) \
+	    $(DESTDIR)$(MANDIR)/man5/echod.conf.5 $(DESTDIR)$(MANDIR)/man8/echod.8 \
+	    $(DESTDIR)$(UNITDIR)/echod.service $(DESTDIR)$(UNITDIR)/echod.socket
 	@# Remove the config only when it is unchanged from the shipped one.
 	if cmp -s etc/echod.conf $(DESTDIR)$(SYSCONFDIR)/echod.conf; then \
 	    rm -f $(DESTDIR)$(SYSCONFDIR)/echod.conf; fi
@@ -102,4 +121,4 @@ uninstall:
 clean:
 	rm -rf $(B)
 
--include $(ECHOD_OBJS:.o=.d) $(CLIENT_OBJS:.o=.d)
+-include $(ECHOD_OBJS:.o=.d) $(CLIENT_OBJS:.o=.d) $(BENCH_OBJS:.o=.d)
