@@ -247,3 +247,30 @@ if [ ! -e "$TOP/Makefile" ] && [ -e "$TOP/../Makefile" ]; then
 	fi
 	TOP=$(cd "$TOP/.." && pwd)
 fi
+
+# log_count PATTERN: how many lines of the log match PATTERN (grep -E).
+log_count() {
+	grep -Ec -- "$1" "$LOG" || true
+}
+
+# log_count_is PATTERN N: exactly N lines of the log match PATTERN.
+log_count_is() {
+	[ "$(log_count "$1")" -eq "$2" ]
+}
+
+# log_count_since LINE PATTERN: log_count over the lines after line LINE.
+log_count_since() {
+	tail -n +"$(($1 + 1))" "$LOG" | grep -Ec -- "$2" || true
+}
+
+# report_value FILE NAME: the number after NAME in FILE, a report made of
+# "name number" pairs such as the flood tool prints.
+report_value() {
+	awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' "$1"
+}
+
+# cpu_ticks PID: the CPU time PID has used (user + system), in clock ticks
+# (getconf CLK_TCK a second).
+cpu_ticks() {
+	awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}

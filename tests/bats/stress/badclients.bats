@@ -7,16 +7,6 @@ load ../helpers
 
 BADCLIENT=$TOP/build/tools/badclient
 
-# log_count PATTERN: how many lines of the log match PATTERN (grep -E).
-log_count() {
-	grep -Ec -- "$1" "$LOG" || true
-}
-
-# log_count_is PATTERN N
-log_count_is() {
-	[ "$(log_count "$1")" -eq "$2" ]
-}
-
 # bad_config IDLE: max-children 64, policy pause, idle-timeout IDLE.
 bad_config() {
 	write_config "[server]

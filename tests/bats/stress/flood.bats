@@ -10,17 +10,6 @@ WATCHKIDS=$TOP/build/tools/watchkids
 OUT=$BATS_TEST_TMPDIR/flood.out
 WATCH=$BATS_TEST_TMPDIR/watchkids.out
 
-# flood_count NAME: a count from the flood tool's report.
-flood_count() {
-	awk -v k="$1" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$OUT"
-}
-
-# log_count_since LINE PATTERN: lines after line LINE of the log that
-# match PATTERN (grep -E).
-log_count_since() {
-	tail -n +"$(($1 + 1))" "$LOG" | grep -Ec -- "$2" || true
-}
-
 # flood POLICY: start echod with max-children 32 and POLICY, take a
 # baseline, flood it with 5,000 connections (one in ten closed without
 # reading the echo) while sampling its children, and wait for the
@@ -87,10 +76,10 @@ after_flood() {
 	((SAMPLES >= 2))
 	((MAX_SEEN >= 1 && MAX_SEEN <= 32))
 	# Every connection ended one way or another, none with a local error.
-	[ "$(flood_count abandoned)" -eq 500 ]
-	[ "$(flood_count refused)" -eq 0 ]
-	[ "$(flood_count failed)" -eq 0 ]
-	[ "$(flood_count unfinished)" -eq 0 ]
+	[ "$(report_value "$OUT" abandoned)" -eq 500 ]
+	[ "$(report_value "$OUT" refused)" -eq 0 ]
+	[ "$(report_value "$OUT" failed)" -eq 0 ]
+	[ "$(report_value "$OUT" unfinished)" -eq 0 ]
 	# The limit messages are rate-limited.
 	(($(log_count_since "$FROM" 'notice: limit (reached|cleared):') <= 2 * FLOOD_S + 2))
 	(($(log_count_since "$FROM" 'info: rejected ') <= FLOOD_S + 1))
@@ -106,9 +95,9 @@ after_flood() {
 @test "a flood of 5000 clients with policy pause serves each in turn" {
 	flood pause
 	# Pause leaves the clients waiting in the backlog: all are served.
-	[ "$(flood_count served)" -eq 4500 ]
-	[ "$(flood_count closed)" -eq 0 ]
-	[ "$(flood_count reset)" -eq 0 ]
+	[ "$(report_value "$OUT" served)" -eq 4500 ]
+	[ "$(report_value "$OUT" closed)" -eq 0 ]
+	[ "$(report_value "$OUT" reset)" -eq 0 ]
 	[ "$(log_count_since "$FROM" ': opened, pid ')" -eq 5000 ]
 	[ "$(log_count_since "$FROM" 'info: rejected ')" -eq 0 ]
 	after_flood pause
@@ -117,8 +106,8 @@ after_flood() {
 @test "a flood of 5000 clients with policy reject turns away the excess" {
 	local served turned
 	flood reject
-	served=$(flood_count served)
-	turned=$(($(flood_count closed) + $(flood_count reset)))
+	served=$(report_value "$OUT" served)
+	turned=$(($(report_value "$OUT" closed) + $(report_value "$OUT" reset)))
 	[ $((served + turned)) -eq 4500 ]
 	((served >= 32 && turned >= 1))
 	(($(log_count_since "$FROM" ': opened, pid ') >= served))

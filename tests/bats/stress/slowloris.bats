@@ -4,16 +4,6 @@
 
 load ../helpers
 
-# log_count PATTERN: how many lines of the log match PATTERN (grep -E).
-log_count() {
-	grep -Ec -- "$1" "$LOG" || true
-}
-
-# log_count_is PATTERN N
-log_count_is() {
-	[ "$(log_count "$1")" -eq "$2" ]
-}
-
 @test "100 silent clients at max-children 100 delay a new one by at most idle-timeout + 2 s" {
 	local fds=() fd i t0 ms reply first_idle late_open
 	write_config "[server]
