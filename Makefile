@@ -17,7 +17,8 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 ifeq ($(SANITIZE),1)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -g
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer -g
 LDFLAGS  += -fsanitize=address,undefined
 endif
 CPPFLAGS += -D_GNU_SOURCE -DECHOD_VERSION='"$(VERSION)"' -MMD -MP
