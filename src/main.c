@@ -39,6 +39,7 @@ struct echod {
 	char *conf_path;		/* ... and made absolute */
 	long port_override;		/* -p, or -1 */
 	bool sockets_passed;		/* by a service manager: keep them */
+	bool child_drops_caps;		/* the parent has capabilities */
 	struct echod_config *cfg;	/* the live config */
 	struct listener_set listeners;
 	struct udp_service *udp;
@@ -278,7 +279,7 @@ prepare_child(void *arg)
 	listener_close_fds(&e->listeners);
 	if (e->pidfile_fd != -1)
 		(void)close(e->pidfile_fd);	/* the parent keeps the lock */
-	if (privs_drop_capabilities() == -1)
+	if (e->child_drops_caps && privs_drop_capabilities() == -1)
 		log_fatal("session: unable to drop capabilities");
 }
 
@@ -504,6 +505,7 @@ main(int argc, char *argv[])
 	if (e.cfg->user != NULL &&
 	    privs_drop(e.cfg->user, e.cfg->group, true, err, sizeof(err)) == -1)
 		log_fatalx("%s", err);
+	e.child_drops_caps = privs_have_capabilities();
 	if ((sup = supervisor_create(prepare_child, &e)) == NULL ||
 	    (e.udp = udp_create()) == NULL)
 		log_fatal("startup");

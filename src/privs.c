@@ -31,6 +31,21 @@ set_capabilities(uint64_t caps)
 	return (int)syscall(SYS_capset, &header, data);
 }
 
+bool
+privs_have_capabilities(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	/* If the kernel will not say, assume there are some to drop. */
+	if (syscall(SYS_capget, &header, data) == -1)
+		return true;
+	return (data[0].permitted | data[1].permitted |
+	    data[0].effective | data[1].effective) != 0;
+}
+
 int
 privs_drop_capabilities(void)
 {

@@ -16,6 +16,9 @@
 int	privs_drop(const char *user, const char *group, bool keep_bind,
 	    char *err, size_t errlen);
 
+/* privs_have_capabilities: whether the process holds any capability. */
+bool	privs_have_capabilities(void);
+
 /* privs_drop_capabilities: clear every capability set of the process. */
 int	privs_drop_capabilities(void);
 
