@@ -274,3 +274,20 @@ report_value() {
 cpu_ticks() {
 	awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
+
+# start_echod_via SECONDS COMMAND...: start_echod with echod run by
+# COMMAND (which must exec it: valgrind, setpriv, prlimit...), waiting up to
+# SECONDS for it to listen.  Sets ECHOD_PID and PORT.
+start_echod_via() {
+	local wait=$1
+	shift
+	[ -e "$CONF" ] || write_config
+	"$@" "$ECHOD" -f -p 0 -c "$CONF" 2>>"$LOG" </dev/null 3>&- &
+	ECHOD_PID=$!
+	wait_until "$wait" log_has 'listening on' || {
+		cat "$LOG" >&2
+		return 1
+	}
+	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$LOG" | head -n 1)
+	[ -n "$PORT" ]
+}
