@@ -291,3 +291,33 @@ start_echod_via() {
 	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$LOG" | head -n 1)
 	[ -n "$PORT" ]
 }
+
+# stream_start NAME BYTES [RATE]: send BYTES (head -c syntax: 8M) of random
+# data through echod with echo-client in the background, at most RATE
+# bytes a second if given.  What was sent and what came back are kept as
+# checksums, with echo-client's exit status, in $BATS_TEST_TMPDIR/stream.NAME.*;
+# check them with stream_ok.
+stream_start() {
+	local s=$BATS_TEST_TMPDIR/stream.$1 pace=(cat)
+	[ -z "${3:-}" ] || pace=("$TOP/build/tools/trickle" "$3")
+	{
+		head -c "$2" /dev/urandom | tee >(sha256sum >"$s.sent") |
+			"${pace[@]}" |
+			timeout 300 "$ECHO_CLIENT" 127.0.0.1 "$PORT" 2>"$s.err" |
+			sha256sum >"$s.back"
+		echo "${PIPESTATUS[3]}" >"$s.status"
+	} 3>&- &
+}
+
+# stream_ok NAME: the stream of stream_start ended, echo-client exited 0 and
+# what came back is what was sent.
+stream_ok() {
+	local s=$BATS_TEST_TMPDIR/stream.$1
+	wait_until 300 test -s "$s.status" || return 1
+	wait_until 10 test -s "$s.sent" || return 1
+	if [ "$(cat "$s.status")" != 0 ] || ! cmp -s "$s.sent" "$s.back"; then
+		echo "stream $1: echo-client exited $(cat "$s.status"):" \
+			"$(cat "$s.err")" >&2
+		return 1
+	fi
+}
