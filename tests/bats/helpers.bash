@@ -296,12 +296,20 @@ start_echod_via() {
 # data through echod with echo-client in the background, at most RATE
 # bytes a second if given.  What was sent and what came back are kept as
 # checksums, with echo-client's exit status, in $BATS_TEST_TMPDIR/stream.NAME.*;
-# check them with stream_ok.
+# check them with stream_ok.  With STREAM_GATE set to a path, echo-client
+# connects at once but sends nothing until that file exists.
 stream_start() {
 	local s=$BATS_TEST_TMPDIR/stream.$1 pace=(cat)
 	[ -z "${3:-}" ] || pace=("$TOP/build/tools/trickle" "$3")
 	{
-		head -c "$2" /dev/urandom | tee >(sha256sum >"$s.sent") |
+		{
+			local n gate=${STREAM_GATE:-}
+			for ((n = 0; n < 3000 && ${#gate}; n++)); do
+				[ ! -e "$gate" ] || break
+				sleep 0.1
+			done
+			head -c "$2" /dev/urandom
+		} | tee >(sha256sum >"$s.sent") |
 			"${pace[@]}" |
 			timeout 300 "$ECHO_CLIENT" 127.0.0.1 "$PORT" 2>"$s.err" |
 			sha256sum >"$s.back"
