@@ -559,6 +559,19 @@ fail:
 	return -1;
 }
 
+/* Rules about keys together, told at the line of the key in question. */
+static void
+check_together(struct parse_state *st)
+{
+	for (size_t i = 0; i < COUNT(keys); i++) {
+		if (strcmp(keys[i].name, "group") != 0 ||
+		    st->seen_on_line[i] == 0 || st->cfg->user != NULL)
+			continue;
+		st->lineno = st->seen_on_line[i];
+		fail(st, "group: needs a user to switch to");
+	}
+}
+
 static struct echod_config *
 config_defaults(void)
 {
@@ -625,6 +638,8 @@ config_parse(const char *text, size_t len, const char *name,
 	ini_allow_no_value = false;
 
 	rc = ini_parse_stream(read_line, &st, handle_key, &st);
+	if (!st.failed && rc == 0)
+		check_together(&st);
 	if (!st.failed && rc > 0) {
 		st.lineno = rc;
 		fail(&st, "syntax error");
@@ -733,16 +748,25 @@ config_same_listen(const struct echod_config *a, const struct echod_config *b)
 	return true;
 }
 
-void
-config_keep_listen(struct echod_config *to, struct echod_config *from)
+int
+config_copy_listen(struct echod_config *to, const struct echod_config *from)
 {
+	char **list;
+
+	if ((list = calloc(from->listen_count, sizeof(*list))) == NULL)
+		return -1;
+	for (size_t i = 0; i < from->listen_count; i++) {
+		if ((list[i] = strdup(from->listen[i])) == NULL) {
+			free_listen(list, i);
+			return -1;
+		}
+	}
 	free_listen(to->listen, to->listen_count);
-	to->listen = from->listen;
+	to->listen = list;
 	to->listen_count = from->listen_count;
 	to->port = from->port;
 	to->udp = from->udp;
-	from->listen = NULL;
-	from->listen_count = 0;
+	return 0;
 }
 
 /* Appends ", WHAT" to BUF, or "WHAT" when BUF is empty. */

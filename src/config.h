@@ -54,8 +54,9 @@ const char *config_policy_name(enum accept_policy policy);
 void	config_describe_changes(const struct echod_config *old,
 	    const struct echod_config *new, char *buf, size_t buflen);
 
-/* config_keep_listen: move FROM's listen and port into TO. */
-void	config_keep_listen(struct echod_config *to, struct echod_config *from);
+/* config_copy_listen: give TO the listen, port and udp of FROM (0 or -1). */
+int	config_copy_listen(struct echod_config *to,
+	    const struct echod_config *from);
 
 bool	config_same_listen(const struct echod_config *a,
 	    const struct echod_config *b);

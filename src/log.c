@@ -13,7 +13,7 @@
 
 static const char *log_ident = "echod";
 static bool use_syslog;
-static bool stderr_is_journal;	/* lines carry "<N>" for the level instead */
+static bool use_stderr = true;static bool stderr_is_journal;	/* lines carry "<N>" for the level instead */
 static enum log_level max_level = LEVEL_INFO;
 
 static const char *const level_names[] = {
@@ -49,6 +49,7 @@ log_init(const char *ident)
 {
 	log_ident = ident;
 	use_syslog = false;
+	use_stderr = true;
 	stderr_is_journal = is_journal_stream(STDERR_FILENO);
 }
 
@@ -57,6 +58,12 @@ log_to_syslog(int facility)
 {
 	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
 	use_syslog = true;
+}
+
+void
+log_stderr_off(void)
+{
+	use_stderr = false;
 }
 
 void
@@ -102,8 +109,9 @@ vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 			syslog(level, "%s: %s", msg, suffix);
 		else
 			syslog(level, "%s", msg);
-		return;
 	}
+	if (!use_stderr)
+		return;
 	if (stderr_is_journal)
 		n = snprintf(line, sizeof(line), "<%d>%s%s%s\n", level, msg,
 		    suffix != NULL ? ": " : "", suffix != NULL ? suffix : "");

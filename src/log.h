@@ -23,8 +23,13 @@ struct log_ratelimit {
 	unsigned long suppressed;
 };
 
+/*
+ * Messages go to stderr from log_init on; log_to_syslog adds syslog, and
+ * log_stderr_off stops stderr (once it is /dev/null, or a client's socket).
+ */
 void	log_init(const char *ident);
 void	log_to_syslog(int facility);
+void	log_stderr_off(void);
 void	log_set_level(enum log_level level);
 void	log_set_facility(int facility);
 bool	log_enabled(enum log_level level);

@@ -49,13 +49,11 @@ struct echod {
 	unsigned long reloads;
 };
 
-static bool inetd_mode;	/* -i: stderr is the client's socket: never write it */
-
 static const char synopsis[] =
     "usage: echod [-fit] [-c file] [-p port]\n"
     "       echod -h | -V\n";
 
-static void __attribute__((noreturn))
+static void
 help(void)
 {
 	(void)printf("%s"
@@ -69,38 +67,114 @@ help(void)
 	    "  -h, --help            show this help\n"
 	    "  -V, --version         show the version\n", synopsis,
 	    ECHOD_CONFIG_PATH);
-	exit(0);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
+/* The command line, read whole before anything is said about it. */
+struct options {
+	const char *conf_name;
+	long port;		/* -p, or -1 */
+	bool foreground;
+	bool inetd;
+	bool check_only;
+	bool help;
+	bool version;
+	char usage_error[256];	/* the first problem found, or "" */
+};
+
+static void
+bad_usage(struct options *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+bad_usage(struct options *o, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
+	if (o->usage_error[0] != '\0')
+		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(o->usage_error, sizeof(o->usage_error), fmt, ap);
 	va_end(ap);
-	if (inetd_mode)
-		log_msg(LEVEL_ERROR, "%s", msg);
-	else
-		(void)fprintf(stderr, "echod: %s\n%s", msg, synopsis);
-	exit(EXIT_USAGE);
 }
 
 static long
-parse_port_arg(const char *arg)
+parse_port_arg(struct options *o, const char *arg)
 {
 	char *end;
 	long port;
 
-	if (arg[0] < '0' || arg[0] > '9')
-		usage_error("invalid port '%s': expected 0..65535", arg);
 	errno = 0;
 	port = strtol(arg, &end, 10);
-	if (errno != 0 || *end != '\0' || port > 65535)
-		usage_error("invalid port '%s': expected 0..65535", arg);
+	if (arg[0] < '0' || arg[0] > '9' || errno != 0 || *end != '\0' ||
+	    port > 65535) {
+		bad_usage(o, "invalid port '%s': expected 0..65535", arg);
+		return -1;
+	}
 	return port;
+}
+
+static void
+parse_options(int argc, char *argv[], struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "inetd", no_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	opterr = 0;	/* problems are told in our words, once known where */
+	while ((ch = getopt_long(argc, argv, ":c:fhip:tV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf_name = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'i':
+			o->inetd = true;
+			break;
+		case 'p':
+			o->port = parse_port_arg(o, optarg);
+			break;
+		case 't':
+			o->check_only = true;
+			break;
+		case 'h':
+			o->help = true;
+			break;
+		case 'V':
+			o->version = true;
+			break;
+		case ':':
+			if (optopt != 0)
+				bad_usage(o, "option '-%c' needs an argument",
+				    optopt);
+			else
+				bad_usage(o, "option '%s' needs an argument",
+				    argv[optind - 1]);
+			break;
+		default:
+			if (optopt != 0)
+				bad_usage(o, "unknown option '-%c'", optopt);
+			else
+				bad_usage(o, "unknown option '%s'",
+				    argv[optind - 1]);
+			break;
+		}
+	}
+	if (optind < argc)
+		bad_usage(o, "unexpected argument '%s'", argv[optind]);
+	/* Checking a file is done at a terminal, whatever else is asked. */
+	if (o->check_only)
+		o->inetd = false;
 }
 
 /* A relative path made absolute, so that a reload after chdir("/") works. */
@@ -136,13 +210,17 @@ same_string(const char *a, const char *b)
 	    (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Move *FROM to *TO, freeing what *TO held: keeps a value of the old config. */
-static void
-keep_string(char **to, char **from)
+/* Set *TO to a copy of FROM (which may be NULL); 0, or -1 with errno. */
+static int
+copy_string(char **to, const char *from)
 {
+	char *copy = NULL;
+
+	if (from != NULL && (copy = strdup(from)) == NULL)
+		return -1;
 	free(*to);
-	*to = *from;
-	*from = NULL;
+	*to = copy;
+	return 0;
 }
 
 static void
@@ -191,6 +269,41 @@ update_listeners(struct echod *e, const struct echod_config *cfg)
  * that cannot be bound leaves the old config and sockets as they were.
  * What only a restart can change is kept, with a warning.
  */
+/*
+ * What a reload cannot change is taken over from the running config, with
+ * a warning: the user and group, the pidfile, and the sockets a service
+ * manager passed.  Returns -1 with errno if memory runs out.
+ */
+static int
+keep_what_needs_a_restart(const struct echod *e, struct echod_config *cfg)
+{
+	if (!same_string(e->cfg->user, cfg->user) ||
+	    !same_string(e->cfg->group, cfg->group)) {
+		log_warnx("user and group: a change needs a restart; keeping "
+		    "the running ones");
+		if (copy_string(&cfg->user, e->cfg->user) == -1 ||
+		    copy_string(&cfg->group, e->cfg->group) == -1)
+			return -1;
+	}
+	if (e->pidfile_fd != -1 && strcmp(e->cfg->pidfile, cfg->pidfile) != 0) {
+		log_warnx("pidfile: a change needs a restart; keeping %s",
+		    e->pidfile_path);
+		if (copy_string(&cfg->pidfile, e->cfg->pidfile) == -1)
+			return -1;
+	}
+	if (e->sockets_passed && !config_same_listen(e->cfg, cfg)) {
+		log_warnx("listen, port and udp: the sockets are the service "
+		    "manager's; keeping them");
+		if (config_copy_listen(cfg, e->cfg) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Apply the file anew, whole or not at all: an invalid file or a socket
+ * that cannot be bound leaves the old config and sockets as they were.
+ */
 static void
 reload(struct echod *e, struct supervisor *sup)
 {
@@ -203,28 +316,14 @@ reload(struct echod *e, struct supervisor *sup)
 		    "configuration: %s", err);
 		return;
 	}
-	if (!e->sockets_passed && !config_same_listen(e->cfg, cfg) &&
-	    update_listeners(e, cfg) == -1) {
+	if (keep_what_needs_a_restart(e, cfg) == -1) {
+		log_warn("reload failed, keeping the running configuration");
 		config_free(cfg);
 		return;
 	}
-	/* Nothing fails from here on: what must stay is taken from the old. */
-	if (e->sockets_passed && !config_same_listen(e->cfg, cfg)) {
-		log_warnx("listen and port: the sockets are the service "
-		    "manager's; keeping them");
-		config_keep_listen(cfg, e->cfg);
-	}
-	if (!same_string(e->cfg->user, cfg->user) ||
-	    !same_string(e->cfg->group, cfg->group)) {
-		log_warnx("user and group: a change needs a restart; keeping "
-		    "the running ones");
-		keep_string(&cfg->user, &e->cfg->user);
-		keep_string(&cfg->group, &e->cfg->group);
-	}
-	if (e->pidfile_fd != -1 && strcmp(e->cfg->pidfile, cfg->pidfile) != 0) {
-		log_warnx("pidfile: a change needs a restart; keeping %s",
-		    e->pidfile_path);
-		keep_string(&cfg->pidfile, &e->cfg->pidfile);
+	if (!config_same_listen(e->cfg, cfg) && update_listeners(e, cfg) == -1) {
+		config_free(cfg);
+		return;
 	}
 	config_describe_changes(e->cfg, cfg, changes, sizeof(changes));
 	log_set_level(cfg->log_level);
@@ -380,102 +479,72 @@ log_startup(const struct echod *e)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "inetd", no_argument, NULL, 'i' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "check-config", no_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	struct options o = {
+		.conf_name = ECHOD_CONFIG_PATH,
+		.port = -1,
 	};
 	struct echod e = {
-		.conf_name = ECHOD_CONFIG_PATH,
-		.port_override = -1,
 		.pidfile_fd = -1,
 	};
 	struct supervisor *sup;
-	bool foreground = false;
-	bool check_only = false;
 	char err[1024];
 	int ready_fd = -1;
 	int passed;
-	int ch;
 
 	log_init("echod");
-	/* Before anything can be said: under inetd, stderr is the client. */
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-i") == 0 || strcmp(argv[i], "--inetd") == 0)
-			inetd_mode = true;
-	if (inetd_mode)
+	parse_options(argc, argv, &o);
+	/* Under inetd, stderr is the client's socket: never write to it. */
+	if (o.inetd) {
 		log_to_syslog(LOG_DAEMON);
-
-	opterr = 0;	/* usage_error() says it in our words */
-	while ((ch = getopt_long(argc, argv, ":c:fhip:tV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			e.conf_name = optarg;
-			break;
-		case 'f':
-			foreground = true;
-			break;
-		case 'i':
-			break;	/* seen above */
-		case 'p':
-			e.port_override = parse_port_arg(optarg);
-			break;
-		case 't':
-			check_only = true;
-			break;
-		case 'h':
-			help();
-		case 'V':
-			(void)printf("echod %s\n", ECHOD_VERSION);
-			return 0;
-		case ':':
-			if (optopt != 0)
-				usage_error("option '-%c' needs an argument",
-				    optopt);
-			usage_error("option '%s' needs an argument",
-			    argv[optind - 1]);
-		default:
-			if (optopt != 0)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
-		}
+		log_stderr_off();
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+	if (o.usage_error[0] != '\0') {
+		if (o.inetd)
+			log_msg(LEVEL_ERROR, "%s", o.usage_error);
+		else
+			(void)fprintf(stderr, "echod: %s\n%s", o.usage_error,
+			    synopsis);
+		return EXIT_USAGE;
+	}
+	if (o.help || o.version) {
+		if (o.help)
+			help();
+		else
+			(void)printf("echod %s\n", ECHOD_VERSION);
+		return 0;
+	}
+	e.conf_name = o.conf_name;
+	e.port_override = o.port;
 	if ((e.conf_path = absolute_path(e.conf_name)) == NULL)
 		log_fatal("%s", e.conf_name);
-	if (inetd_mode && !check_only)
+	if (o.inetd)
 		return serve_inetd(&e);
 
-	passed = check_only ? 0 : listener_passed_count();
-	daemon_notify_init();
-	if (!foreground && !check_only &&
-	    close_range(3 + (unsigned)passed, ~0U, 0) == -1)
-		log_fatal("close_range");
-	if (load(&e, &e.cfg, err, sizeof(err)) == -1) {
-		if (inetd_mode)
-			log_fatalx("%s", err);
-		(void)fprintf(stderr, "%s\n", err);
-		return 1;
-	}
-	if (check_only) {
-		if (!inetd_mode)
-			(void)printf("%s: ok\n", e.conf_name);
+	if (o.check_only) {
+		if (load(&e, &e.cfg, err, sizeof(err)) == -1) {
+			(void)fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		(void)printf("%s: ok\n", e.conf_name);
 		config_free(e.cfg);
 		free(e.conf_path);
 		return 0;
+	}
+
+	passed = listener_passed_count();
+	daemon_notify_init();
+	if (!o.foreground && close_range(3 + (unsigned)passed, ~0U, 0) == -1)
+		log_fatal("close_range");
+	if (load(&e, &e.cfg, err, sizeof(err)) == -1) {
+		(void)fprintf(stderr, "%s\n", err);
+		return 1;
 	}
 	log_set_level(e.cfg->log_level);
 	if (clock_gettime(CLOCK_MONOTONIC, &e.started) == -1)
 		log_fatal("clock_gettime");
 	if (signals_init() == -1)
 		log_fatal("signals");
-	if (!foreground && pidfile_check(e.cfg->pidfile, err, sizeof(err)) == -1)
+	if (!o.foreground && pidfile_check(e.cfg->pidfile, err, sizeof(err)) == -1)
 		log_fatalx("%s", err);
 	if (passed > 0) {
 		if (listener_adopt(&e.listeners, passed, err, sizeof(err)) == -1)
@@ -490,7 +559,7 @@ main(int argc, char *argv[])
 		e.port_override = e.cfg->port = e.listeners.items[0].port;
 	}
 
-	if (!foreground) {
+	if (!o.foreground) {
 		if ((ready_fd = daemon_detach()) == -1)
 			log_fatal("unable to become a daemon");
 		if ((e.pidfile_fd = pidfile_create(e.cfg->pidfile, err,
@@ -498,13 +567,20 @@ main(int argc, char *argv[])
 			log_fatalx("%s", err);
 		if ((e.pidfile_path = strdup(e.cfg->pidfile)) == NULL)
 			log_fatal("pidfile");
-		if (daemon_stdio_to_null(STDIN_FILENO) == -1)
-			log_fatal("/dev/null");
+		/* Until ready, messages reach the terminal as well. */
 		log_to_syslog(e.cfg->log_facility);
 	}
 	if (e.cfg->user != NULL &&
-	    privs_drop(e.cfg->user, e.cfg->group, true, err, sizeof(err)) == -1)
+	    privs_drop(e.cfg->user, e.cfg->group, true, err, sizeof(err)) == -1) {
+		if (e.pidfile_fd != -1)
+			pidfile_remove(e.pidfile_path, e.pidfile_fd);
 		log_fatalx("%s", err);
+	}
+	if (!o.foreground) {
+		if (daemon_stdio_to_null(STDIN_FILENO) == -1)
+			log_fatal("/dev/null");
+		log_stderr_off();
+	}
 	e.child_drops_caps = privs_have_capabilities();
 	if ((sup = supervisor_create(prepare_child, &e)) == NULL ||
 	    (e.udp = udp_create()) == NULL)

@@ -87,15 +87,25 @@ signals_stop_signal(void)
 	return stop_signal;
 }
 
+/*
+ * A child ends on SIGTERM (the parent's way to stop it) or SIGINT (^C at
+ * the terminal), but ignores SIGHUP and SIGUSR1, which are the parent's
+ * business: "systemctl kill -s HUP" signals every process of the service.
+ */
 int
 signals_reset(void)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
 
-	if (sigemptyset(&dfl.sa_mask) == -1)
+	if (sigemptyset(&dfl.sa_mask) == -1 ||
+	    sigemptyset(&ignore.sa_mask) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		if (sigaction(handled[i], &dfl, NULL) == -1)
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++) {
+		bool parents = handled[i] == SIGHUP || handled[i] == SIGUSR1;
+
+		if (sigaction(handled[i], parents ? &ignore : &dfl, NULL) == -1)
 			return -1;
+	}
 	return sigprocmask(SIG_SETMASK, &wait_mask, NULL);
 }

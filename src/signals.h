@@ -30,8 +30,9 @@ bool	signals_take(enum pending which);
 int	signals_stop_signal(void);
 
 /*
- * signals_reset: default dispositions (SIGPIPE stays ignored) and the mask
- * echod started with, for a child after fork.  Returns 0 or -1 with errno.
+ * signals_reset: for a child after fork, or the launching process: default
+ * dispositions, but SIGHUP, SIGUSR1 and SIGPIPE ignored, and the mask echod
+ * started with.  Returns 0 or -1 with errno.
  */
 int	signals_reset(void);
 

@@ -152,8 +152,14 @@ forget_idle_sources(struct udp_service *u, uint64_t now, unsigned rate)
 	}
 }
 
+enum token {
+	TOKEN_TAKEN,
+	TOKEN_NONE,		/* the source is over udp-rate */
+	TOKEN_NO_ROOM,		/* too many sources to track another */
+};
+
 /* Whether a datagram from SA is within udp-rate; takes a token if so. */
-static bool
+static enum token
 take_token(struct udp_service *u, const struct echod_config *cfg,
     const struct sockaddr *sa)
 {
@@ -167,9 +173,7 @@ take_token(struct udp_service *u, const struct echod_config *cfg,
 			forget_idle_sources(u, now, cfg->udp_rate);
 		if (u->sources.count >= UDP_SOURCES_MAX ||
 		    table_reserve(&u->sources) == -1) {
-			log_limited(&u->rl_full, LEVEL_WARNING, "udp: too many "
-			    "sources at once, dropping datagrams from new ones");
-			return false;
+			return TOKEN_NO_ROOM;
 		}
 		e = table_insert(&u->sources, key);
 		bucket = now << TOKEN_BITS | cfg->udp_rate;
@@ -178,10 +182,10 @@ take_token(struct udp_service *u, const struct echod_config *cfg,
 	}
 	if ((bucket & TOKEN_MASK) == 0) {
 		e->value = bucket;
-		return false;
+		return TOKEN_NONE;
 	}
 	e->value = bucket - 1;
-	return true;
+	return TOKEN_TAKEN;
 }
 
 static bool
@@ -201,7 +205,17 @@ admit(struct udp_service *u, const struct echod_config *cfg,
 		}
 		return false;
 	}
-	if (cfg->udp_rate > 0 && !take_token(u, cfg, sa)) {
+	if (cfg->udp_rate == 0)
+		return true;
+	switch (take_token(u, cfg, sa)) {
+	case TOKEN_TAKEN:
+		return true;
+	case TOKEN_NO_ROOM:
+		u->stats.dropped_rate++;
+		log_limited(&u->rl_full, LEVEL_WARNING, "udp: too many sources "
+		    "at once, dropping datagrams from new ones");
+		return false;
+	case TOKEN_NONE:
 		u->stats.dropped_rate++;
 		if (log_enabled(LEVEL_NOTICE)) {
 			addr_format(sa, name, sizeof(name));
@@ -211,7 +225,7 @@ admit(struct udp_service *u, const struct echod_config *cfg,
 		}
 		return false;
 	}
-	return true;
+	return false;
 }
 
 void
