@@ -167,3 +167,67 @@ dial_tcp(const char *host, const char *port, int family, int timeout_ms,
 		    port, strerror(last_errno));
 	return fd;
 }
+
+/* Resolve host:port for a UDP socket, with the same messages as dial_tcp. */
+static int
+resolve_udp(const char *host, const char *port, int family,
+    struct addrinfo **res, char *err, size_t errlen)
+{
+	struct addrinfo hints;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_protocol = IPPROTO_UDP;
+	rc = getaddrinfo(host, port, &hints, res);
+	if (rc == 0)
+		return 0;
+	if (rc == EAI_SERVICE)
+		snprintf(err, errlen, "cannot resolve port '%s': %s", port,
+		    gai_strerror(rc));
+	else
+		snprintf(err, errlen, "cannot resolve '%s'%s: %s", host,
+		    family_name(family), rc == EAI_SYSTEM ? strerror(errno) :
+		    gai_strerror(rc));
+	return -1;
+}
+
+int
+dial_udp(const char *host, const char *port, int family,
+    void (*note)(const char *line), char *err, size_t errlen)
+{
+	struct addrinfo *res;
+	struct addrinfo *ai;
+	char addr[NI_MAXHOST];
+	int last_errno = 0;
+	int fd = -1;
+
+	if (resolve_udp(host, port, family, &res, err, errlen) == -1)
+		return -1;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, addr,
+		    sizeof(addr), NULL, 0, NI_NUMERICHOST) != 0)
+			snprintf(addr, sizeof(addr), "(address of family %d)",
+			    ai->ai_family);
+		fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		/* A UDP connect only sets the peer: it cannot be pending. */
+		if (fd != -1 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			tell(note, "sending to %s port %s", addr, port);
+			break;
+		}
+		last_errno = errno;
+		tell(note, "cannot use %s port %s: %s", addr, port,
+		    strerror(last_errno));
+		if (fd != -1)
+			(void)close(fd);	/* nothing was sent on it */
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		snprintf(err, errlen, "cannot connect to %s port %s: %s", host,
+		    port, strerror(last_errno));
+	return fd;
+}

@@ -19,4 +19,15 @@ int	dial_tcp(const char *host, const char *port, int family,
 	    int timeout_ms, void (*note)(const char *line), char *err,
 	    size_t errlen);
 
+/*
+ * A UDP socket connected to host:port, so that it sends there and hears
+ * only from there.  UDP has no handshake to tell which address answers:
+ * the first address getaddrinfo returns for family that a socket can be
+ * connected to is taken.  note is as for dial_tcp ("sending to ::1 port
+ * 7").  Returns a non-blocking, close-on-exec socket, or -1 with the
+ * reason in err.
+ */
+int	dial_udp(const char *host, const char *port, int family,
+	    void (*note)(const char *line), char *err, size_t errlen);
+
 #endif
