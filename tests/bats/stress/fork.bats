@@ -14,6 +14,17 @@ teardown() {
 	[ -z "${NOBODY_DIR:-}" ] || rm -rf "$NOBODY_DIR"
 }
 
+# accept_queue_empty PORT: no connection waits to be accepted on the
+# listening socket of PORT (its rx_queue in /proc/net/tcp).
+accept_queue_empty() {
+	local q
+	for q in $(awk -v port="$(printf '%04X' "$1")" '
+		$4 == "0A" && $2 ~ (":" port "$") { split($5, a, ":"); print a[2] }' \
+		/proc/net/tcp /proc/net/tcp6); do
+		((16#$q == 0)) || return 1
+	done
+}
+
 # nobody_tasks: how many tasks (threads included, as RLIMIT_NPROC counts
 # them) run as nobody on the whole system.
 nobody_tasks() {
@@ -69,12 +80,15 @@ policy = pause"
 	[ "$(report_value "$OUT" failed)" -eq 0 ]
 	((failed >= 1 && failed <= ms / 1000 + 2))
 	! is_gone "$ECHOD_PID"
+	# The clients it could not take are all shed, none left waiting.
+	wait_until 30 accept_queue_empty "$PORT"
 	echoes "$a"
 	echoes "$b"
 
 	# A child ends: its place can be forked again.
 	close_conn "$a"
 	wait_until 10 children_are "$ECHOD_PID" 1
+	wait_until 5 no_zombies "$ECHOD_PID"
 	open_conn d
 	printf 'back\n' >&"$d"
 	IFS= read -r -t 5 reply <&"$d"
