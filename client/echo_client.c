@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dgram.h"
 #include "dial.h"
 #include "diag.h"
 #include "relay.h"
@@ -23,6 +24,7 @@
 
 #define DEFAULT_PORT	"7"
 #define MAX_WAIT_S	86400
+#define UDP_WAIT_S	2	/* -w with -u, unless given */
 
 enum exit_status {
 	EXIT_OK = 0,
@@ -36,6 +38,9 @@ struct options {
 	const char	*port;
 	const char	*port_opt;	/* as given with -p */
 	int		 wait_ms;	/* -w; -1: wait forever */
+	bool		 wait_given;
+	bool		 udp;		/* -u */
+	size_t		 chunk_size;	/* -s; 0: one datagram a line */
 };
 
 static void
@@ -43,6 +48,8 @@ usage(FILE *fp)
 {
 	fputs("usage: echo-client [-4|-6] [-p PORT] [-w SECONDS] [-v] "
 	    "HOST [PORT]\n"
+	    "       echo-client -u [-4|-6] [-p PORT] [-s SIZE] [-w SECONDS] "
+	    "[-v] HOST [PORT]\n"
 	    "       echo-client -h | -V\n", fp);
 }
 
@@ -58,8 +65,13 @@ help(void)
 	    "  -6          use IPv6 addresses only\n"
 	    "  -p PORT     port number or service name "
 	    "(default " DEFAULT_PORT ")\n"
+	    "  -s SIZE     with -u: send chunks of SIZE bytes, 1..65507,\n"
+	    "              instead of one datagram a line\n"
+	    "  -u          use UDP: one datagram a line, each awaiting its\n"
+	    "              reply before the next is sent\n"
 	    "  -w SECONDS  give up when nothing has moved for SECONDS\n"
-	    "              (0..86400; default 0, wait forever)\n"
+	    "              (0..86400; default 0, wait forever); with -u,\n"
+	    "              wait SECONDS for each reply (default 2; 0 forever)\n"
 	    "  -v          say more on standard error\n"
 	    "  -h          show this help\n"
 	    "  -V          show the version\n"
@@ -159,6 +171,7 @@ static void
 parse_args(int argc, char **argv, struct options *o)
 {
 	long secs;
+	long size;
 	int c;
 
 	o->family = AF_UNSPEC;
@@ -166,10 +179,13 @@ parse_args(int argc, char **argv, struct options *o)
 	o->port = DEFAULT_PORT;
 	o->port_opt = NULL;
 	o->wait_ms = -1;
+	o->wait_given = false;
+	o->udp = false;
+	o->chunk_size = 0;
 
 	/* Our own messages: getopt's would start with argv[0]. */
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":46hp:vVw:")) != -1) {
+	while ((c = getopt(argc, argv, ":46hp:s:uvVw:")) != -1) {
 		switch (c) {
 		case '4':
 			set_family(o, AF_INET);
@@ -185,6 +201,15 @@ parse_args(int argc, char **argv, struct options *o)
 			o->port_opt = optarg;
 			o->port = optarg;
 			break;
+		case 's':
+			if (!parse_number(optarg, 1, DGRAM_MAX_SIZE, &size))
+				usage_error("-s: expected 1..%d bytes, got '%s'",
+				    DGRAM_MAX_SIZE, optarg);
+			o->chunk_size = (size_t)size;
+			break;
+		case 'u':
+			o->udp = true;
+			break;
 		case 'v':
 			diag_set_verbose(true);
 			break;
@@ -196,6 +221,7 @@ parse_args(int argc, char **argv, struct options *o)
 				usage_error("-w: expected 0..%d seconds, "
 				    "got '%s'", MAX_WAIT_S, optarg);
 			o->wait_ms = secs == 0 ? -1 : (int)secs * 1000;
+			o->wait_given = true;
 			break;
 		case ':':
 			usage_error("option '-%c' needs an argument", optopt);
@@ -203,6 +229,10 @@ parse_args(int argc, char **argv, struct options *o)
 			usage_error("unknown option '-%c'", optopt);
 		}
 	}
+	if (o->chunk_size > 0 && !o->udp)
+		usage_error("-s needs -u");
+	if (o->udp && !o->wait_given)
+		o->wait_ms = UDP_WAIT_S * 1000;
 	argc -= optind;
 	argv += optind;
 
@@ -235,6 +265,31 @@ ignore_sigpipe(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* -u: the datagrams go out one by one over a connected UDP socket. */
+static int
+run_udp(const struct options *o)
+{
+	char err[512];
+	int status = EXIT_OK;
+	int fd;
+
+	fd = dial_udp(o->host, o->port, o->family,
+	    diag_is_verbose() ? note_progress : NULL, err, sizeof(err));
+	if (fd == -1) {
+		diag_error("%s", err);
+		return EXIT_FAIL;
+	}
+	if (dgram_run(fd, o->chunk_size, o->wait_ms, err, sizeof(err)) == -1) {
+		diag_error("%s", err);
+		status = EXIT_FAIL;
+	}
+	if (close(fd) == -1) {
+		diag_error("close: %s", strerror(errno));
+		status = EXIT_FAIL;
+	}
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -249,6 +304,8 @@ main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
+	if (o.udp)
+		return run_udp(&o);
 	fd = dial_tcp(o.host, o.port, o.family, o.wait_ms,
 	    diag_is_verbose() ? note_progress : NULL, err, sizeof(err));
 	if (fd == -1) {

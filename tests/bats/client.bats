@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # echo-client: the round trip, big and binary input, interactive use, its
 # failures (refused, unknown host, short, long, altered or reset echoes,
-# timeouts, a closed stdout) and its command line.
+# timeouts, a closed stdout), its command line, and -u over UDP against
+# udp_faulty (tests/tools), which loses, delays, repeats or alters replies.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -355,4 +356,125 @@ policy = pause'
 	)
 	[ "$status" -eq 1 ]
 	[ "$(cat "$ERR")" = 'echo-client: write to standard output: Broken pipe' ]
+}
+
+# start_udp_faulty MODE: start udp_faulty (tests/tools) in MODE on a free
+# loopback port; sets FAULTY_PID and PORT.
+start_udp_faulty() {
+	"$TOP/build/tools/udp_faulty" "$1" >"$BATS_TEST_TMPDIR/faulty.out" \
+		</dev/null 3>&- &
+	FAULTY_PID=$!
+	wait_until 5 grep -q '^port ' "$BATS_TEST_TMPDIR/faulty.out"
+	PORT=$(awk '{ print $2 }' "$BATS_TEST_TMPDIR/faulty.out")
+}
+
+@test "-u sends each line as a datagram and writes each reply as a line" {
+	start_udp_faulty echo
+	printf 'one\n\nthree has spaces\n' >"$IN"
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u -v 127.0.0.1 "$PORT" <"$IN"
+	assert_success
+	[ "$output" = "$(cat "$IN")" ]
+	assert_equal "${stderr_lines[0]}" "echo-client: sending to 127.0.0.1 port $PORT"
+	[[ ${stderr_lines[1]} == 'echo-client: sent 3 datagrams (19 bytes) in '[0-9]*.[0-9][0-9][0-9]' s: 3 echoed exactly, 0 lost, 0 mismatched, 0 stray replies' ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+}
+
+@test "-u -s cuts binary input into datagrams and writes the replies raw" {
+	start_udp_faulty echo
+	head -c 100500 /dev/urandom >"$IN"
+	timeout 10 "$ECHO_CLIENT" -u -s 1000 -v 127.0.0.1 "$PORT" <"$IN" >"$OUT" 2>"$ERR"
+	cmp "$IN" "$OUT"
+	grep -q 'sent 101 datagrams (100500 bytes) in .* 101 echoed exactly, 0 lost' "$ERR"
+}
+
+@test "-u with empty input sends nothing and exits 0" {
+	start_udp_faulty echo
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u 127.0.0.1 "$PORT" </dev/null
+	assert_success
+	assert_output ''
+	[ -z "$stderr" ]
+}
+
+@test "-u reports a mangled reply as mismatched and writes it as it came" {
+	start_udp_faulty mangle
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u 127.0.0.1 "$PORT" <<<'hello'
+	assert_failure 1
+	assert_output 'Hello'
+	assert_equal "${stderr_lines[0]}" 'echo-client: datagram 1 (5 bytes): the reply differs (5 bytes)'
+	assert_equal "${stderr_lines[1]}" 'echo-client: 0 of 1 datagrams lost, 1 mismatched'
+}
+
+@test "-u reports a lost datagram after -w seconds and goes on with the rest" {
+	local start elapsed
+	start_udp_faulty drop2
+	start=$(ms_now)
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u -w 1 127.0.0.1 "$PORT" <<<$'a\nbb\nccc'
+	elapsed=$(($(ms_now) - start))
+	assert_failure 1
+	assert_output $'a\nccc'
+	assert_equal "${stderr_lines[0]}" 'echo-client: datagram 2 (2 bytes): no reply within 1 s'
+	assert_equal "${stderr_lines[1]}" 'echo-client: 1 of 3 datagrams lost, 0 mismatched'
+	((elapsed >= 900 && elapsed < 5000))
+}
+
+@test "-u sets a late reply aside instead of taking it for the next datagram" {
+	# The reply to datagram 2 comes just before that to datagram 3.
+	start_udp_faulty late2
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u -w 1 127.0.0.1 "$PORT" <<<$'a\nbb\nccc\ndddd'
+	assert_failure 1
+	assert_output $'a\nccc\ndddd'
+	assert_equal "${stderr_lines[0]}" 'echo-client: datagram 2 (2 bytes): no reply within 1 s'
+	assert_equal "${stderr_lines[1]}" 'echo-client: datagram 3 (3 bytes): set aside a late or repeated reply (2 bytes) to an earlier datagram'
+	assert_equal "${stderr_lines[2]}" 'echo-client: 1 of 4 datagrams lost, 0 mismatched, 1 stray replies'
+}
+
+@test "-u fails when the server answers each datagram twice" {
+	start_udp_faulty twice
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u 127.0.0.1 "$PORT" <<<$'a\nbb\nccc'
+	assert_failure 1
+	assert_output $'a\nbb\nccc'
+	assert_equal "${stderr_lines[2]}" 'echo-client: 0 of 3 datagrams lost, 0 mismatched, 2 stray replies'
+}
+
+@test "-u reports the first ten problems one by one, then only counts" {
+	start_udp_faulty mangle
+	seq 1 15 >"$IN"
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u 127.0.0.1 "$PORT" <"$IN"
+	assert_failure 1
+	[ "${#stderr_lines[@]}" -eq 12 ]
+	assert_equal "${stderr_lines[9]}" 'echo-client: datagram 10 (2 bytes): the reply differs (2 bytes)'
+	assert_equal "${stderr_lines[10]}" 'echo-client: further problems are only counted'
+	assert_equal "${stderr_lines[11]}" 'echo-client: 0 of 15 datagrams lost, 15 mismatched'
+}
+
+@test "-u stops at a line too long for a datagram" {
+	start_udp_faulty echo
+	{
+		echo short
+		head -c 65508 /dev/zero | tr '\0' x
+		echo
+	} >"$IN"
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u 127.0.0.1 "$PORT" <"$IN"
+	assert_failure 1
+	assert_output 'short'
+	assert_equal "$stderr" 'echo-client: line 2 has 65508 bytes, more than the 65507 a datagram can carry'
+}
+
+@test "-s without -u, or out of 1..65507, is a usage error" {
+	local bad
+	run --separate-stderr "$ECHO_CLIENT" -s 100 127.0.0.1 </dev/null
+	assert_usage_error
+	[ "${stderr_lines[0]}" = 'echo-client: -s needs -u' ]
+	for bad in 0 65508 '' abc -1 99999999999999999999; do
+		run --separate-stderr "$ECHO_CLIENT" -u -s "$bad" 127.0.0.1 </dev/null
+		assert_usage_error
+		[ "${stderr_lines[0]}" = "echo-client: -s: expected 1..65507 bytes, got '$bad'" ]
+	done
+}
+
+@test "-h shows the UDP usage too" {
+	run --separate-stderr "$ECHO_CLIENT" -h
+	assert_success
+	assert_line --index 1 '       echo-client -u [-4|-6] [-p PORT] [-s SIZE] [-w SECONDS] [-v] HOST [PORT]'
+	assert_line --partial '  -u          use UDP'
 }
