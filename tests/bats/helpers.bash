@@ -329,3 +329,73 @@ stream_ok() {
 		return 1
 	fi
 }
+
+HOLDCONNS=$TOP/build/tools/holdconns
+declare -gA HOLDER=()
+
+# hold_conns NAME [ARGS...]: run holdconns -k ARGS against 127.0.0.1:$PORT
+# in the background, wait for its report and keep its pid as HOLDER[NAME];
+# conns_value NAME reads the report, release NAME ends it.
+hold_conns() {
+	local name=$1 out=$BATS_TEST_TMPDIR/holdconns.$1
+	shift
+	"$HOLDCONNS" -k "$@" 127.0.0.1 "$PORT" >"$out" \
+		2>>"$BATS_TEST_TMPDIR/holdconns.err" </dev/null 3>&- &
+	HOLDER[$name]=$!
+	wait_until 10 grep -q '^echoed ' "$out"
+}
+
+# try_conns NAME [ARGS...]: run holdconns ARGS against 127.0.0.1:$PORT in
+# the foreground; conns_value NAME reads its report.
+try_conns() {
+	local name=$1
+	shift
+	"$HOLDCONNS" "$@" 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/holdconns.$name" \
+		2>>"$BATS_TEST_TMPDIR/holdconns.err" </dev/null 3>&-
+}
+
+# conns_value NAME KEY: a count (echoed, closed, silent, refused, failed)
+# or the ms from the summary of holdconns run NAME.
+conns_value() {
+	awk -v k="$2" '$1 == "echoed" {
+		for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' \
+		"$BATS_TEST_TMPDIR/holdconns.$1"
+}
+
+# release NAME: close the connections held by hold_conns NAME.
+release() {
+	local pid=${HOLDER[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset 'HOLDER[$1]'
+}
+
+# release_all: release every holder still running (for teardown).
+release_all() {
+	local name
+	for name in "${!HOLDER[@]}"; do
+		release "$name"
+	done
+}
+
+# request_stats: send SIGUSR1 to echod, wait for the statistics line it
+# logs and put that line in STATS.
+request_stats() {
+	local before
+	before=$(log_count ': stats: ')
+	kill -USR1 "$ECHOD_PID"
+	wait_until 5 stats_logged_since "$before"
+	STATS=$(grep ': stats: ' "$LOG" | tail -n 1)
+}
+
+# stats_logged_since N: more than N statistics lines are in the log.
+stats_logged_since() {
+	[ "$(log_count ': stats: ')" -gt "$1" ]
+}
+
+# stats_value NAME: the number after NAME ("accepted", "bytes echoed",
+# "max-per-ip" ...) in STATS.
+stats_value() {
+	grep -oE "(^|[ (])$1 [0-9]+" <<<"$STATS" | head -n 1 | awk '{ print $NF }'
+}
