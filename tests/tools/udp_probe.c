@@ -111,8 +111,13 @@ splitmix(uint64_t *state)
 static void
 fill(const struct probe *p, unsigned long i, unsigned char *buf)
 {
-	uint64_t state = p->seed ^ ((uint64_t)i * UINT64_C(0x2545f4914f6cdd1d));
+	uint64_t state;
 	size_t at = 0;
+
+	/* Too short to carry i: every datagram is the same. */
+	if (p->size < 4)
+		i = 0;
+	state = p->seed ^ ((uint64_t)i * UINT64_C(0x2545f4914f6cdd1d));
 
 	if (p->size >= 4) {
 		buf[0] = (unsigned char)(i >> 24);
@@ -223,6 +228,7 @@ all_answered(const struct probe *p)
 static void
 send_all(struct probe *p, int64_t deadline_ms)
 {
+	bool flooding = deadline_ms >= 0;
 	struct pollfd pfd = { .fd = p->fd };
 
 	while (p->sent < p->count &&
@@ -230,7 +236,7 @@ send_all(struct probe *p, int64_t deadline_ms)
 		bool went = send_next(p);
 
 		/* Take in the replies often enough that none is lost here. */
-		if (went && p->sent % 16 != 0)
+		if (went && flooding && p->sent % 16 != 0)
 			continue;
 		while (take_reply(p))
 			;
@@ -271,6 +277,7 @@ main(int argc, char **argv)
 	long flood_ms = -1;
 	int wait_ms = 2000;
 	bool count_given = false;
+	int rcvbuf = 8 << 20;
 	int c;
 
 	p.count = 1;
@@ -311,6 +318,12 @@ main(int argc, char **argv)
 	p.fd = socket(to->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (p.fd == -1)
 		die("socket");
+	/* Room for the replies to a burst of big datagrams; root may go past
+	 * the system limit.  A smaller buffer only means replies lost here. */
+	if (setsockopt(p.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) == -1)
+		(void)setsockopt(p.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	if (bind_addr != NULL || bind_port != NULL) {
 		from = resolve(bind_addr, bind_port != NULL ? bind_port : "0",
 		    to->ai_family, AI_PASSIVE);
