@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# Stress: fork failing.  echod runs as nobody with RLIMIT_NPROC just
-# above what nobody already runs (the limit does not bind root): the
-# client beyond is closed, the error is logged at most once a second,
-# and echod serves again once it can fork.
+# Stress: fork failing.  echod runs as an unprivileged uid of its own with
+# RLIMIT_NPROC just above what that uid runs (the limit does not bind
+# root): the client beyond is closed, the error is logged at most once a
+# second, and echod serves again once it can fork.
 
 load ../helpers
 
@@ -11,7 +11,29 @@ OUT=$BATS_TEST_TMPDIR/flood.out
 
 teardown() {
 	stop_echod
-	[ -z "${NOBODY_DIR:-}" ] || rm -rf "$NOBODY_DIR"
+	[ -z "${TEST_DIR:-}" ] || rm -rf "$TEST_DIR"
+}
+
+# free_uid: a uid that no user is named for and no process runs as.  The
+# process count RLIMIT_NPROC checks is per uid across the whole system:
+# with a uid of its own, neither nobody's processes nor another test run
+# can take the test's slots.
+free_uid() {
+	local uid i
+	for ((i = 0; i < 100; i++)); do
+		uid=$((61000 + RANDOM % 4000))
+		getent passwd "$uid" >/dev/null && continue
+		[ -z "$(ps -o pid= -u "$uid")" ] || continue
+		echo "$uid"
+		return 0
+	done
+	return 1
+}
+
+# tasks_of UID: how many tasks (threads too, as RLIMIT_NPROC counts them)
+# run as UID.
+tasks_of() {
+	ps -L -o pid= -u "$1" | wc -l
 }
 
 # accept_queue_empty PORT: no connection waits to be accepted on the
@@ -25,38 +47,33 @@ accept_queue_empty() {
 	done
 }
 
-# nobody_tasks: how many tasks (threads included, as RLIMIT_NPROC counts
-# them) run as nobody on the whole system.
-nobody_tasks() {
-	ps -L -u nobody --no-headers | wc -l
-}
-
 @test "when fork fails the client is closed, the error logged, and echod carries on" {
-	local used a b c d fds=() fd i hard ms t0 failed reply AS_NOBODY
+	local uid as_user a b c d fds=() fd i hard ms t0 failed reply
 	[ "$(id -u)" -eq 0 ] ||
-		skip "needs root: echod must run as nobody, RLIMIT_NPROC does not bind root"
-	id nobody >/dev/null 2>&1 || skip "needs a user nobody"
+		skip "needs root to run echod as another uid (RLIMIT_NPROC does not bind root)"
 	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-	# A command prefix: run as nobody, with no supplementary group.
-	AS_NOBODY=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
-	"${AS_NOBODY[@]}" test -x "$ECHOD" ||
-		skip "nobody cannot run $ECHOD (a directory above it is not searchable)"
-	# nobody must read the config: the test directory may not let it.
-	NOBODY_DIR=$(mktemp -d)
-	chmod 755 "$NOBODY_DIR"
-	CONF=$NOBODY_DIR/echod.conf
+	uid=$(free_uid)
+	# A command prefix: run as uid, in the group of the same number, with
+	# no supplementary group.
+	as_user=(setpriv --reuid="$uid" --regid="$uid" --clear-groups)
+	"${as_user[@]}" test -x "$ECHOD" ||
+		skip "uid $uid cannot run $ECHOD (a directory above it is not searchable)"
+	# echod must read its config: the test directory may not let it.
+	TEST_DIR=$(mktemp -d)
+	chmod 755 "$TEST_DIR"
+	CONF=$TEST_DIR/echod.conf
 	write_config "[server]
 listen = 127.0.0.1
 [limits]
 max-children = 16
 policy = pause"
 	chmod 644 "$CONF"
-	# Room for echod and two children; only the soft limit, so that
-	# nobody can raise it again.
+	# Room for echod and two children.  Only the soft limit: the same
+	# uid may raise it again.
 	hard=$(prlimit --nproc --raw --noheadings --output HARD)
-	used=$(nobody_tasks)
-	start_echod_via 10 "${AS_NOBODY[@]}" prlimit --nproc="$((used + 3)):$hard" --
-	[ "$(ps -o user= -p "$ECHOD_PID")" = nobody ]
+	start_echod_via 10 "${as_user[@]}" \
+		prlimit --nproc="$(($(tasks_of "$uid") + 3)):$hard" --
+	[ "$(ps -o uid= -p "$ECHOD_PID" | tr -d ' ')" = "$uid" ]
 	[ "$(ps -o comm= -p "$ECHOD_PID")" = echod ]
 
 	open_conn a
@@ -95,7 +112,7 @@ policy = pause"
 	[ "$reply" = back ]
 
 	# The limit raised: more children than it allowed before.
-	"${AS_NOBODY[@]}" prlimit --pid "$ECHOD_PID" --nproc="$hard:$hard"
+	"${as_user[@]}" prlimit --pid "$ECHOD_PID" --nproc="$hard:$hard"
 	for ((i = 0; i < 4; i++)); do
 		open_conn fd
 		fds+=("$fd")
