@@ -51,7 +51,7 @@ main(int argc, char **argv)
 {
 	static char buf[CHUNK];
 	double rate;
-	double t0;
+	double t0 = 0;
 	double copied = 0;
 	char *end;
 
@@ -59,7 +59,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: trickle RATE\n");
 		return 2;
 	}
-	t0 = now_s();
 	for (;;) {
 		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 		double ahead;
@@ -70,6 +69,9 @@ main(int argc, char **argv)
 			die("read");
 		if (n == 0)
 			break;
+		/* The clock starts with the first bytes, however late. */
+		if (copied == 0)
+			t0 = now_s();
 		write_all(buf, (size_t)n);
 		copied += (double)n;
 		/* Sleep off whatever time the bytes so far are early by. */

@@ -16,11 +16,14 @@ config_to() {
 	local i fds=() fd reply last_reload first_end
 	config_to 32 pause
 	start_echod
-	# 8 MiB at 1.5 MB/s: about 5.6 s each, for the reloads to fall in.
+	# All connected first, then 8 MiB each at 1.5 MB/s: about 5.6 s
+	# together, for the reloads to fall in.
+	STREAM_GATE=$BATS_TEST_TMPDIR/go
 	for ((i = 0; i < 20; i++)); do
 		stream_start "$i" 8M 1500000
 	done
-	wait_until 20 children_are "$ECHOD_PID" 20
+	wait_until 60 children_are "$ECHOD_PID" 20
+	touch "$STREAM_GATE"
 	for ((i = 1; i <= 50; i++)); do
 		if ((i % 2)); then
 			config_to 10 reject
