@@ -282,6 +282,7 @@ start_echod_via() {
 	local wait=$1
 	shift
 	[ -e "$CONF" ] || write_config
+	: >>"$LOG"	# there before the first look at it
 	"$@" "$ECHOD" -f -p 0 -c "$CONF" 2>>"$LOG" </dev/null 3>&- &
 	ECHOD_PID=$!
 	wait_until "$wait" log_has 'listening on' || {
