@@ -35,6 +35,7 @@ open_one(const char *addr, unsigned port, int type, struct listener *out,
 	const char *host = strcmp(addr, "*") == 0 ? "::" : addr;
 	const int on = 1;
 	const int off = 0;
+	int saved;
 	int fd;
 	int rc;
 
@@ -94,14 +95,18 @@ open_one(const char *addr, unsigned port, int type, struct listener *out,
 	return 0;
 
 fail_bind:
+	saved = errno;
 	(void)snprintf(err, errlen, "unable to bind %s: %s", out->name,
-	    strerror(errno));
+	    strerror(saved));
 	(void)close(fd);
+	errno = saved;
 	return -1;
 fail:
+	saved = errno;
 	(void)snprintf(err, errlen, "unable to listen on %s: %s", out->name,
-	    strerror(errno));
+	    strerror(saved));
 	(void)close(fd);
+	errno = saved;
 	return -1;
 }
 
@@ -126,14 +131,15 @@ find(const struct listener_set *set, const char *addr, unsigned port,
 	return NULL;
 }
 
-int
-listener_update(struct listener_set *set, char *const *addrs, size_t count,
+static int
+update_once(struct listener_set *set, char *const *addrs, size_t count,
     unsigned port, bool udp, char *err, size_t errlen)
 {
 	struct listener *items;
 	bool *kept;		/* per old socket: part of the new set */
 	size_t wanted = udp ? 2 * count : count;
 	size_t done;
+	int saved;
 
 	if ((items = calloc(wanted, sizeof(*items))) == NULL ||
 	    (kept = calloc(set->count + 1, sizeof(*kept))) == NULL) {
@@ -167,12 +173,35 @@ listener_update(struct listener_set *set, char *const *addrs, size_t count,
 	return 0;
 fail:
 	/* Undo: close what this call opened; the old set stays as it was. */
+	saved = errno;
 	for (size_t i = 0; i < done; i++)
 		if (find(set, items[i].addr, items[i].port, items[i].type) == NULL)
 			close_one(&items[i]);
 	free(items);
 	free(kept);
+	errno = saved;
 	return -1;
+}
+
+/* Tries for a port that every address and protocol can share. */
+#define PICK_PORT_TRIES 16
+
+int
+listener_update(struct listener_set *set, char *const *addrs, size_t count,
+    unsigned port, bool udp, char *err, size_t errlen)
+{
+	int rc;
+
+	/*
+	 * A port the kernel picked for the first socket may be taken for the
+	 * others (UDP, or another address): then pick again.
+	 */
+	for (int i = 0; i < PICK_PORT_TRIES; i++) {
+		rc = update_once(set, addrs, count, port, udp, err, errlen);
+		if (rc == 0 || port != 0 || errno != EADDRINUSE)
+			break;
+	}
+	return rc;
 }
 
 void
