@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -24,6 +25,7 @@ enum outcome {
 
 struct session {
 	int fd;
+	int idle_ms;		/* -1: no idle timeout */
 	char peer[ADDR_TEXT_MAX];
 	uint64_t echoed;
 	uint64_t *echoed_total;
@@ -31,21 +33,59 @@ struct session {
 };
 
 /*
- * The idle timeout rides on the socket: a blocking read or send that makes
- * no progress for that long fails with EAGAIN.  A send that moved some
- * bytes returns early with the count, so the clock restarts on progress.
+ * For reading, the idle timeout rides on the socket: a blocking read that
+ * gets nothing for that long fails with EAGAIN, and each read starts right
+ * after progress.  Sending is timed by send_all itself: a blocking send
+ * that timed out would report the bytes it moved before blocking as fresh
+ * progress, and so keep a client that stopped reading for longer.
  */
 static int
-set_idle_timeout(int fd, unsigned seconds)
+set_read_timeout(int fd, unsigned seconds)
 {
 	struct timeval tv = { .tv_sec = seconds };
 
 	if (seconds == 0)
 		return 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
-		return -1;
-	return 0;
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static long
+ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+		return 0;
+	return (long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/*
+ * Wait until the socket takes more, but not past *DEADLINE, which is set
+ * on the first wait after progress.  False when the client made no
+ * progress for the idle timeout.
+ */
+static bool
+wait_writable(struct session *s, struct timespec *deadline, bool *armed)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+	long ms = -1;
+	int rc;
+
+	if (s->idle_ms >= 0) {
+		if (!*armed) {
+			if (clock_gettime(CLOCK_MONOTONIC, deadline) == -1)
+				return false;
+			deadline->tv_sec += s->idle_ms / 1000;
+			*armed = true;
+		}
+		if ((ms = ms_until(deadline)) <= 0)
+			return false;
+	}
+	do
+		rc = poll(&pfd, 1, (int)ms);
+	while (rc == -1 && errno == EINTR);
+	return rc != 0;		/* on -1, the next send says why */
 }
 
 static bool
@@ -54,19 +94,27 @@ is_timeout(int err)
 	return err == EAGAIN || err == EWOULDBLOCK;
 }
 
+/* Send all of BUF; MSG_DONTWAIT, so that a full socket is timed here. */
 static enum outcome
 send_all(struct session *s, const char *buf, size_t len)
 {
+	struct timespec deadline;
+	bool armed = false;	/* deadline set since the last progress */
 	ssize_t n;
 
 	while (len > 0) {
-		n = send(s->fd, buf, len, MSG_NOSIGNAL);
+		n = send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			s->failed_call = "write";
-			return is_timeout(errno) ? OUTCOME_IDLE : OUTCOME_ERROR;
+			if (!is_timeout(errno))
+				return OUTCOME_ERROR;
+			if (!wait_writable(s, &deadline, &armed))
+				return OUTCOME_IDLE;
+			continue;
 		}
+		armed = false;
 		buf += n;
 		len -= (size_t)n;
 		s->echoed += (uint64_t)n;
@@ -118,7 +166,11 @@ int
 session_run(int fd, const struct sockaddr *peer, unsigned idle_timeout_s,
     uint64_t *echoed_total)
 {
-	struct session s = { .fd = fd, .echoed_total = echoed_total };
+	struct session s = {
+		.fd = fd,
+		.idle_ms = idle_timeout_s > 0 ? (int)idle_timeout_s * 1000 : -1,
+		.echoed_total = echoed_total,
+	};
 	struct timespec start = { 0 };
 	enum outcome out;
 
@@ -126,7 +178,7 @@ session_run(int fd, const struct sockaddr *peer, unsigned idle_timeout_s,
 	addr_format(peer, s.peer, sizeof(s.peer));
 	log_info("session %s: opened, pid %ld", s.peer, (long)getpid());
 
-	if (set_idle_timeout(fd, idle_timeout_s) == -1) {
+	if (set_read_timeout(fd, idle_timeout_s) == -1) {
 		log_warn("session %s: setsockopt", s.peer);
 		(void)close(fd);
 		return 1;
