@@ -4,7 +4,8 @@
 # Usage: tests/deps.sh [fuzz]   (fuzz: also clang and its libFuzzer runtime)
 set -eu
 
-packages="gcc make pkg-config libinih-dev bats bats-support bats-assert mandoc"
+packages="gcc make pkg-config libinih-dev bats bats-support bats-assert mandoc
+	valgrind"
 [ "${1:-}" = fuzz ] && packages="$packages clang libclang-rt-dev"
 
 missing=

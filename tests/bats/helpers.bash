@@ -55,6 +55,7 @@ log_has() {
 # $CONF (written with the defaults if absent); sets ECHOD_PID and PORT.
 start_echod() {
 	[ -e "$CONF" ] || write_config
+	: >>"$LOG"
 	"$ECHOD" -f -p 0 -c "$CONF" "$@" 2>>"$LOG" </dev/null 3>&- &
 	ECHOD_PID=$!
 	wait_until 5 log_has 'listening on' || {
