@@ -5,7 +5,7 @@
 set -eu
 
 packages="gcc make pkg-config libinih-dev bats bats-support bats-assert mandoc
-	valgrind"
+	valgrind systemd man-db"
 [ "${1:-}" = fuzz ] && packages="$packages clang libclang-rt-dev"
 
 missing=
