@@ -388,7 +388,7 @@ version() {
 {
 	printf '# echod benchmark\n\n'
 	# shellcheck disable=SC2016 # backquotes for Markdown
-	printf 'Written by `bench/run.sh` (`make bench`%s).\n\n' \
+	printf 'Written by `bench/run.sh` (`make bench%s`).\n\n' \
 		"$([ "${QUICK:-0}" = 1 ] && echo ' QUICK=1')"
 	printf -- '- date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
 	printf -- '- CPU: %s, %s CPUs; %s\n' "${cpu:-unknown}" "$(nproc)" "$PINNING"
