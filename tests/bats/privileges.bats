@@ -32,9 +32,23 @@ status_field() {
 	awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status"
 }
 
+# all_four PID NAME ID: the Uid or Gid line of PID holds ID four times
+# (real, effective, saved and filesystem).
+all_four() {
+	[ "$(status_field "$1" "$2")" = "$3 $3 $3 $3" ]
+}
+
 # sorted_ids IDS...: the ids one per line, sorted, without duplicates.
 sorted_ids() {
 	tr ' ' '\n' <<<"$*" | grep -v '^$' | sort -n -u
+}
+
+# groups_are PID IDS...: the supplementary groups of PID are IDS, in any
+# order.
+groups_are() {
+	local pid=$1
+	shift
+	[ "$(sorted_ids $(status_field "$pid" Groups))" = "$(sorted_ids "$@")" ]
 }
 
 # member_gids USER: the groups that list USER as a member.
@@ -69,9 +83,9 @@ as_nobody() {
 @test "user = nobody runs the parent as nobody and its primary group" {
 	priv_config 'user = nobody'
 	start_echod
-	[ "$(status_field "$ECHOD_PID" Uid)" = "$(printf '%s %s %s %s' $NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID)" ]
-	[ "$(status_field "$ECHOD_PID" Gid)" = "$(printf '%s %s %s %s' $NOBODY_GID $NOBODY_GID $NOBODY_GID $NOBODY_GID)" ]
-	[ "$(sorted_ids $(status_field "$ECHOD_PID" Groups))" = "$(sorted_ids $(id -G nobody))" ]
+	all_four "$ECHOD_PID" Uid "$NOBODY_UID"
+	all_four "$ECHOD_PID" Gid "$NOBODY_GID"
+	groups_are "$ECHOD_PID" $(id -G nobody)
 }
 
 @test "group = nogroup named explicitly gives the same ids" {
@@ -79,9 +93,9 @@ as_nobody() {
 	priv_config 'user = nobody
 group = nogroup'
 	start_echod
-	[ "$(status_field "$ECHOD_PID" Uid)" = "$(printf '%s %s %s %s' $NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID)" ]
-	[ "$(status_field "$ECHOD_PID" Gid)" = "$(printf '%s %s %s %s' $NOBODY_GID $NOBODY_GID $NOBODY_GID $NOBODY_GID)" ]
-	[ "$(sorted_ids $(status_field "$ECHOD_PID" Groups))" = "$(sorted_ids $(id -G nobody))" ]
+	all_four "$ECHOD_PID" Uid "$NOBODY_UID"
+	all_four "$ECHOD_PID" Gid "$NOBODY_GID"
+	groups_are "$ECHOD_PID" $(id -G nobody)
 }
 
 @test "group sets another group and the user's supplementary groups" {
@@ -91,9 +105,9 @@ group = nogroup'
 	priv_config 'user = nobody
 group = daemon'
 	start_echod
-	[ "$(status_field "$ECHOD_PID" Uid)" = "$(printf '%s %s %s %s' $NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID)" ]
-	[ "$(status_field "$ECHOD_PID" Gid)" = "$gid $gid $gid $gid" ]
-	[ "$(sorted_ids $(status_field "$ECHOD_PID" Groups))" = "$(sorted_ids "$gid" $(member_gids nobody))" ]
+	all_four "$ECHOD_PID" Uid "$NOBODY_UID"
+	all_four "$ECHOD_PID" Gid "$gid"
+	groups_are "$ECHOD_PID" "$gid" $(member_gids nobody)
 }
 
 @test "the parent keeps CAP_NET_BIND_SERVICE and nothing else" {
@@ -114,8 +128,8 @@ group = daemon'
 	echoes "$fd"
 	child=$(children_of "$ECHOD_PID")
 	[ "$(wc -w <<<"$child")" -eq 1 ]
-	[ "$(status_field "$child" Uid)" = "$(printf '%s %s %s %s' $NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID)" ]
-	[ "$(status_field "$child" Gid)" = "$(printf '%s %s %s %s' $NOBODY_GID $NOBODY_GID $NOBODY_GID $NOBODY_GID)" ]
+	all_four "$child" Uid "$NOBODY_UID"
+	all_four "$child" Gid "$NOBODY_GID"
 	[ "$(status_field "$child" CapEff)" = "$NO_CAPS" ]
 	[ "$(status_field "$child" CapPrm)" = "$NO_CAPS" ]
 	echoes "$fd"
@@ -140,7 +154,7 @@ port = $low"
 	echoes "$fd"
 	close_conn "$fd"
 	! can_connect 127.0.0.1 "$high"
-	[ "$(status_field "$ECHOD_PID" Uid)" = "$(printf '%s %s %s %s' $NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID)" ]
+	all_four "$ECHOD_PID" Uid "$NOBODY_UID"
 }
 
 @test "a reload that changes user keeps the running one and applies the rest" {
@@ -158,7 +172,7 @@ policy = reject'
 	kill -HUP "$ECHOD_PID"
 	wait_until 5 log_has 'info: reloaded .*max-children 64 -> 1'
 	log_has 'warning: user and group: a change needs a restart; keeping the running ones$'
-	[ "$(status_field "$ECHOD_PID" Uid)" = "$(printf '%s %s %s %s' $NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID)" ]
+	all_four "$ECHOD_PID" Uid "$NOBODY_UID"
 	# max-children = 1 is in force: a second client is turned away.
 	open_conn a
 	echoes "$a"
@@ -179,7 +193,7 @@ group = daemon'
 	kill -HUP "$ECHOD_PID"
 	wait_until 5 log_has 'info: reloaded '
 	log_has 'warning: user and group: a change needs a restart; keeping the running ones$'
-	[ "$(status_field "$ECHOD_PID" Gid)" = "$(printf '%s %s %s %s' $NOBODY_GID $NOBODY_GID $NOBODY_GID $NOBODY_GID)" ]
+	all_four "$ECHOD_PID" Gid "$NOBODY_GID"
 	open_conn fd
 	echoes "$fd"
 	close_conn "$fd"
@@ -209,6 +223,6 @@ group = daemon'
 	open_conn fd
 	echoes "$fd"
 	close_conn "$fd"
-	[ "$(status_field "$ECHOD_PID" Uid)" = "$(printf '%s %s %s %s' $NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID)" ]
+	all_four "$ECHOD_PID" Uid "$NOBODY_UID"
 	[ "$(status_field "$ECHOD_PID" CapEff)" = "$NO_CAPS" ]
 }
