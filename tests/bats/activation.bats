@@ -8,6 +8,13 @@ NOTIFYSOCK=$TOP/build/tools/notifysock
 SA_LOG=$BATS_TEST_TMPDIR/activate.log
 NOTES=$BATS_TEST_TMPDIR/notify.out
 
+# systemd-socket-activate passes on only what -E names: let the
+# sanitizers' settings go along, so that their reports are collected.
+SA_ENV=()
+for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+	[ -z "${!v:-}" ] || SA_ENV+=(-E "$v")
+done
+
 teardown() {
 	stop_echod
 	if [ -n "${SA_PID:-}" ]; then
@@ -40,7 +47,8 @@ ${1:-}"
 # connection on descriptors 0 and 1.  Sets SA_PID and PORT.
 activate_inetd() {
 	PORT=$(free_port)
-	systemd-socket-activate -a --inetd -l "127.0.0.1:$PORT" "$@" \
+	systemd-socket-activate "${SA_ENV[@]}" -a --inetd \
+		-l "127.0.0.1:$PORT" "$@" \
 		2>>"$SA_LOG" </dev/null 3>&- &
 	SA_PID=$!
 	wait_until 5 grep -q "^Listening on 127\\.0\\.0\\.1:$PORT" "$SA_LOG"
@@ -179,7 +187,8 @@ activate_two() {
 	write_config "[server]
 listen = 127.0.0.1
 port = $PORT3"
-	systemd-socket-activate -l "127.0.0.1:$PORT1" -l "127.0.0.1:$PORT2" \
+	systemd-socket-activate "${SA_ENV[@]}" \
+		-l "127.0.0.1:$PORT1" -l "127.0.0.1:$PORT2" \
 		"$ECHOD" -f -c "$CONF" 2>>"$LOG" </dev/null 3>&- &
 	ECHOD_PID=$!
 	wait_until 5 log_has "^Listening on 127\\.0\\.0\\.1:$PORT2"
@@ -290,7 +299,8 @@ exit 0" ]
 	port=$(free_port)
 	write_config '[server]
 listen = 127.0.0.1'
-	"$NOTIFYSOCK" "$BATS_TEST_TMPDIR/notify" systemd-socket-activate \
+	"$NOTIFYSOCK" "$BATS_TEST_TMPDIR/notify" \
+		systemd-socket-activate "${SA_ENV[@]}" \
 		-E NOTIFY_SOCKET -l "127.0.0.1:$port" "$ECHOD" -f -c "$CONF" \
 		>"$NOTES" 2>>"$LOG" </dev/null 3>&- &
 	NOTIFY_PID=$!
