@@ -104,6 +104,7 @@ install: all
 	install -m 644 man/echod.8 $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    etc/systemd/echod.service >$(DESTDIR)$(UNITDIR)/echod.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/echod.service
 	install -m 644 etc/systemd/echod.socket $(DESTDIR)$(UNITDIR)/
 	@# Never overwrite a config the administrator may have edited.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/echod.conf ] || \
