@@ -39,7 +39,7 @@ PROGS := $(B)/echod $(B)/echo-client $(if $(BENCH_OBJS),$(B)/echo-bench)
 # Small programs the tests use: tests/tools/NAME.c -> build/tools/NAME.
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tools/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all run test lint fuzz deps fuzz-deps install uninstall clean FORCE
+.PHONY: all run test lint fuzz bench deps fuzz-deps install uninstall clean FORCE
 all: $(PROGS)
 
 $(B)/echod: $(ECHOD_OBJS)
@@ -76,6 +76,11 @@ run: deps all
 
 test: deps all $(TOOLS) lint
 	@tests/run
+
+# Compare echod with xinetd and tcpserver (installed when missing) and
+# write bench/results.md; QUICK=1 for a short run.
+bench: all
+	QUICK=$(QUICK) bench/run.sh
 
 lint:
 	mandoc -T lint -W warning man/*
