@@ -443,6 +443,7 @@ serve_inetd(struct echod *e)
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
 	char err[1024];
+	int status;
 
 	if (load(e, &e->cfg, err, sizeof(err)) == -1)
 		log_fatalx("%s", err);
@@ -458,8 +459,11 @@ serve_inetd(struct echod *e)
 	    sizeof(err)) == -1)
 		log_fatalx("%s", err);
 	/* SIGPIPE cannot arise: the session sends with MSG_NOSIGNAL. */
-	return session_run(STDIN_FILENO, (struct sockaddr *)&peer,
+	status = session_run(STDIN_FILENO, (struct sockaddr *)&peer,
 	    e->cfg->idle_timeout_s, NULL);
+	config_free(e->cfg);
+	free(e->conf_path);
+	return status;
 }
 
 static void

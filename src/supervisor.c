@@ -403,7 +403,13 @@ supervisor_accept(struct supervisor *sup, const struct echod_config *cfg,
 		if (table_reserve(&sup->children) == -1 ||
 		    table_reserve(&sup->per_ip) == -1) {
 			pid = -1;
-		} else if ((pid = fork()) == 0) {
+		} else if ((pid = _Fork()) == 0) {
+			/*
+			 * _Fork, not fork: echod is single-threaded, so no lock
+			 * can be held across it, and glibc's fork handlers
+			 * would only write to pages of libc and ld.so that
+			 * each child then has to copy.
+			 */
 			run_child(sup, cfg, fd, peer);
 		}
 		if (pid == -1) {
