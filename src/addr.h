@@ -16,6 +16,17 @@
  */
 void	addr_format(const struct sockaddr *sa, char *buf, size_t buflen);
 
+/*
+ * addr_parse: an IPv4 or IPv6 literal (an IPv6 one bare or in brackets,
+ * with an optional %zone) and PORT into SS.  Returns 0, or -1 when TEXT
+ * is no such literal.  Numeric only: no name service is asked.
+ */
+int	addr_parse(const char *text, unsigned port, struct sockaddr_storage *ss,
+	    socklen_t *len);
+
+/* addr_format_host: the address of SA alone, as addr_parse reads it. */
+void	addr_format_host(const struct sockaddr *sa, char *buf, size_t buflen);
+
 /* addr_port: the port of an IPv4 or IPv6 SA, in host order. */
 unsigned addr_port(const struct sockaddr *sa);
 

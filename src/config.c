@@ -6,16 +6,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <ini.h>
-#include <netdb.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include "addr.h"
+#include "privs.h"
 
 #define CONFIG_SIZE_MAX (1024 * 1024)
 #define LISTEN_MAX 64
@@ -340,10 +340,13 @@ static int
 parse_user(struct echod_config *cfg, const char *value, char *why,
     size_t whylen)
 {
-	errno = 0;
-	if (*value == '\0' || getpwnam(value) == NULL) {
-		(void)snprintf(why, whylen, "no such user '%s'%s%s", value,
-		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+	uid_t uid;
+	gid_t gid;
+
+	if (privs_find_user(value, &uid, &gid) == -1) {
+		(void)snprintf(why, whylen, "no such user '%s' in %s%s%s",
+		    value, PRIVS_PASSWD, errno != ENOENT ? ": " : "",
+		    errno != ENOENT ? strerror(errno) : "");
 		return -1;
 	}
 	return set_string(&cfg->user, value, why, whylen);
@@ -353,10 +356,12 @@ static int
 parse_group(struct echod_config *cfg, const char *value, char *why,
     size_t whylen)
 {
-	errno = 0;
-	if (*value == '\0' || getgrnam(value) == NULL) {
-		(void)snprintf(why, whylen, "no such group '%s'%s%s", value,
-		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+	gid_t gid;
+
+	if (privs_find_group(value, &gid) == -1) {
+		(void)snprintf(why, whylen, "no such group '%s' in %s%s%s",
+		    value, PRIVS_GROUP, errno != ENOENT ? ": " : "",
+		    errno != ENOENT ? strerror(errno) : "");
 		return -1;
 	}
 	return set_string(&cfg->group, value, why, whylen);
@@ -453,37 +458,17 @@ static int
 canonical_address(const char *token, char *out, size_t outlen, char *why,
     size_t whylen)
 {
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_NUMERICHOST | AI_PASSIVE,
-	};
-	struct addrinfo *res;
-	char host[NI_MAXHOST];
-	size_t len = strlen(token);
+	struct sockaddr_storage ss;
+	socklen_t len;
 
-	if (len >= sizeof(host))
-		goto bad;
-	if (token[0] == '[' && len > 2 && token[len - 1] == ']') {
-		memcpy(host, token + 1, len - 2);
-		host[len - 2] = '\0';
-		if (strchr(host, ':') == NULL)
-			goto bad;	/* brackets are for IPv6 only */
-	} else {
-		memcpy(host, token, len + 1);
+	if (addr_parse(token, 0, &ss, &len) == -1 ||
+	    (token[0] == '[' && ss.ss_family != AF_INET6)) {
+		(void)snprintf(why, whylen, "expected '*' or IPv4 or IPv6 "
+		    "addresses, got '%s'", token);
+		return -1;
 	}
-	if (getaddrinfo(host, NULL, &hints, &res) != 0)
-		goto bad;
-	int rc = getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)outlen,
-	    NULL, 0, NI_NUMERICHOST);
-	freeaddrinfo(res);
-	if (rc != 0)
-		goto bad;
+	addr_format_host((struct sockaddr *)&ss, out, outlen);
 	return 0;
-bad:
-	(void)snprintf(why, whylen, "expected '*' or IPv4 or IPv6 addresses, "
-	    "got '%s'", token);
-	return -1;
 }
 
 static void
@@ -503,7 +488,7 @@ parse_listen(struct echod_config *cfg, const char *value, char *why,
 	char *save;
 	char **list;
 	size_t n = 0;
-	char canon[NI_MAXHOST];
+	char canon[ADDR_TEXT_MAX];
 
 	if ((copy = strdup(value)) == NULL ||
 	    (list = calloc(LISTEN_MAX, sizeof(*list))) == NULL) {

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,30 +24,18 @@ open_one(const char *addr, unsigned port, int type, struct listener *out,
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
-	};
-	struct addrinfo *res;
-	char service[8];
 	const char *host = strcmp(addr, "*") == 0 ? "::" : addr;
 	const int on = 1;
 	const int off = 0;
 	int saved;
 	int fd;
-	int rc;
 
-	(void)snprintf(service, sizeof(service), "%u", port);
-	if ((rc = getaddrinfo(host, service, &hints, &res)) != 0) {
-		(void)snprintf(err, errlen, "unable to resolve %s: %s", addr,
-		    gai_strerror(rc));
+	/* config.c let only literals through: this cannot fail. */
+	if (addr_parse(host, port, &ss, &sslen) == -1) {
+		(void)snprintf(err, errlen, "unable to listen on %s: not an "
+		    "address", addr);
 		return -1;
 	}
-	memcpy(&ss, res->ai_addr, res->ai_addrlen);
-	sslen = res->ai_addrlen;
-	freeaddrinfo(res);
-
 	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 && errno == EAFNOSUPPORT && strcmp(addr, "*") == 0) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;

@@ -11,8 +11,12 @@
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Supplementary groups of the user echod switches to, at most. */
+#define GROUPS_MAX 256
 
 /* Set the effective and permitted capability sets to CAPS (a bit mask). */
 static int
@@ -29,6 +33,77 @@ set_capabilities(uint64_t caps)
 
 	/* glibc has no wrapper; libcap would be a dependency for one call. */
 	return (int)syscall(SYS_capset, &header, data);
+}
+
+int
+privs_find_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	const struct passwd *pw;
+	FILE *f;
+	int rc = -1;
+
+	if ((f = fopen(PRIVS_PASSWD, "re")) == NULL)
+		return -1;
+	while ((pw = fgetpwent(f)) != NULL) {
+		if (strcmp(pw->pw_name, name) == 0) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+			rc = 0;
+			break;
+		}
+	}
+	(void)fclose(f);	/* read-only */
+	if (rc == -1)
+		errno = ENOENT;
+	return rc;
+}
+
+int
+privs_find_group(const char *name, gid_t *gid)
+{
+	const struct group *gr;
+	FILE *f;
+	int rc = -1;
+
+	if ((f = fopen(PRIVS_GROUP, "re")) == NULL)
+		return -1;
+	while ((gr = fgetgrent(f)) != NULL) {
+		if (strcmp(gr->gr_name, name) == 0) {
+			*gid = gr->gr_gid;
+			rc = 0;
+			break;
+		}
+	}
+	(void)fclose(f);	/* read-only */
+	if (rc == -1)
+		errno = ENOENT;
+	return rc;
+}
+
+/* GID, and every group of PRIVS_GROUP that lists USER, as setgroups wants. */
+static int
+set_groups(const char *user, gid_t gid)
+{
+	gid_t list[GROUPS_MAX];
+	const struct group *gr;
+	size_t n = 0;
+	FILE *f;
+
+	list[n++] = gid;
+	if ((f = fopen(PRIVS_GROUP, "re")) == NULL)
+		return -1;
+	while ((gr = fgetgrent(f)) != NULL && n < GROUPS_MAX) {
+		if (gr->gr_gid == gid)
+			continue;
+		for (char *const *m = gr->gr_mem; *m != NULL; m++) {
+			if (strcmp(*m, user) == 0) {
+				list[n++] = gr->gr_gid;
+				break;
+			}
+		}
+	}
+	(void)fclose(f);	/* read-only */
+	return setgroups(n, list);
 }
 
 bool
@@ -56,27 +131,20 @@ int
 privs_drop(const char *user, const char *group, bool keep_bind, char *err,
     size_t errlen)
 {
-	const struct passwd *pw;
-	const struct group *gr;
 	uid_t uid;
 	gid_t gid;
 
-	errno = 0;
-	if ((pw = getpwnam(user)) == NULL) {
+	if (privs_find_user(user, &uid, &gid) == -1) {
 		(void)snprintf(err, errlen, "user %s: %s", user,
-		    errno != 0 ? strerror(errno) : "no such user");
+		    errno == ENOENT ? "no such user in " PRIVS_PASSWD :
+		    strerror(errno));
 		return -1;
 	}
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	if (group != NULL) {
-		errno = 0;
-		if ((gr = getgrnam(group)) == NULL) {
-			(void)snprintf(err, errlen, "group %s: %s", group,
-			    errno != 0 ? strerror(errno) : "no such group");
-			return -1;
-		}
-		gid = gr->gr_gid;
+	if (group != NULL && privs_find_group(group, &gid) == -1) {
+		(void)snprintf(err, errlen, "group %s: %s", group,
+		    errno == ENOENT ? "no such group in " PRIVS_GROUP :
+		    strerror(errno));
+		return -1;
 	}
 	if (geteuid() != 0) {
 		if (uid == geteuid() && gid == getegid())
@@ -86,7 +154,7 @@ privs_drop(const char *user, const char *group, bool keep_bind, char *err,
 		    (long)geteuid());
 		return -1;
 	}
-	if (initgroups(user, gid) == -1 || setresgid(gid, gid, gid) == -1) {
+	if (set_groups(user, gid) == -1 || setresgid(gid, gid, gid) == -1) {
 		(void)snprintf(err, errlen, "group of %s: %s", user,
 		    strerror(errno));
 		return -1;

@@ -8,6 +8,8 @@ load ../helpers
 	local vg=$BATS_TEST_TMPDIR/valgrind.log fd i status=0
 	command -v valgrind >/dev/null ||
 		skip "valgrind is not installed (Debian package valgrind)"
+	# echod is static; memcheck needs the dynamic build to see malloc.
+	ECHOD=$TOP/build/echod-dynamic
 	! grep -qa __asan_init "$ECHOD" ||
 		skip "echod is built with ASan (SANITIZE=1), which valgrind cannot run"
 	write_config "[server]
@@ -43,6 +45,7 @@ policy = reject"
 	cat "$vg" >&2
 	[ "$status" -eq 0 ]
 	log_has 'info: stopped$'
+	grep -Eq 'total heap usage: [1-9][0-9,]* allocs' "$vg"
 	grep -Eq 'definitely lost: 0 bytes in 0 blocks|no leaks are possible' "$vg"
 	grep -q 'ERROR SUMMARY: 0 errors from 0 contexts' "$vg"
 }
