@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -47,6 +49,19 @@ set_read_timeout(int fd, unsigned seconds)
 	if (seconds == 0)
 		return 0;
 	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/*
+ * Echo each chunk as soon as it is read: Nagle's algorithm would hold a
+ * small echo back until the client acknowledged the previous one, which
+ * a client typing or sending small messages may delay by tens of ms.
+ */
+static int
+set_no_delay(int fd)
+{
+	const int on = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
 static long
@@ -178,7 +193,8 @@ session_run(int fd, const struct sockaddr *peer, unsigned idle_timeout_s,
 	addr_format(peer, s.peer, sizeof(s.peer));
 	log_info("session %s: opened, pid %ld", s.peer, (long)getpid());
 
-	if (set_read_timeout(fd, idle_timeout_s) == -1) {
+	if (set_read_timeout(fd, idle_timeout_s) == -1 ||
+	    (peer->sa_family != AF_UNIX && set_no_delay(fd) == -1)) {
 		log_warn("session %s: setsockopt", s.peer);
 		(void)close(fd);
 		return 1;
