@@ -466,6 +466,21 @@ serve_inetd(struct echod *e)
 	return status;
 }
 
+/* -t: "FILE: ok" on stdout and 0, or the error on stderr and 1. */
+static int
+check_config(struct echod *e)
+{
+	char err[1024];
+
+	if (load(e, &e->cfg, err, sizeof(err)) == -1) {
+		(void)fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	(void)printf("%s: ok\n", e->conf_name);
+	config_free(e->cfg);
+	return 0;
+}
+
 static void
 log_startup(const struct echod *e)
 {
@@ -494,6 +509,7 @@ main(int argc, char *argv[])
 	char err[1024];
 	int ready_fd = -1;
 	int passed;
+	int status;
 
 	log_init("echod");
 	parse_options(argc, argv, &o);
@@ -525,14 +541,9 @@ main(int argc, char *argv[])
 		return serve_inetd(&e);
 
 	if (o.check_only) {
-		if (load(&e, &e.cfg, err, sizeof(err)) == -1) {
-			(void)fprintf(stderr, "%s\n", err);
-			return 1;
-		}
-		(void)printf("%s: ok\n", e.conf_name);
-		config_free(e.cfg);
+		status = check_config(&e);
 		free(e.conf_path);
-		return 0;
+		return status;
 	}
 
 	passed = listener_passed_count();
@@ -541,6 +552,7 @@ main(int argc, char *argv[])
 		log_fatal("close_range");
 	if (load(&e, &e.cfg, err, sizeof(err)) == -1) {
 		(void)fprintf(stderr, "%s\n", err);
+		free(e.conf_path);
 		return 1;
 	}
 	log_set_level(e.cfg->log_level);
