@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "io.h"
 #include "timer.h"
 
 /* Bigger than any UDP payload (IPv6: 65535 - 8), plus room for a newline. */
@@ -118,39 +119,6 @@ incident(struct dgram *d, const char *fmt, ...)
 	    what);
 	if (d->incidents == INCIDENTS_MAX)
 		diag_error("further problems are only counted");
-}
-
-static bool
-is_retry_error(int e)
-{
-	return e == EINTR || e == EAGAIN || e == EWOULDBLOCK;
-}
-
-/* Write all of buf to standard output (see relay.c). */
-static int
-write_stdout(struct dgram *d, const unsigned char *buf, size_t len)
-{
-	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(STDOUT_FILENO, buf, len);
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-				return fail(d, "poll: %s", strerror(errno));
-			continue;
-		}
-		return fail(d, "write to standard output: %s",
-		    n == 0 ? "wrote nothing" : strerror(errno));
-	}
-	return 0;
 }
 
 /* Read the next line into d->out: 1, 0 at the end of input, or -1. */
@@ -294,8 +262,8 @@ judge(struct dgram *d, size_t len)
 	/* Standard output shows what came back, even when it is wrong. */
 	if (d->chunk_size == 0)
 		d->in[got++] = '\n';
-	if (write_stdout(d, d->in, got) == -1)
-		return -1;
+	if (io_write_stdout(d->in, got) == -1)
+		return fail(d, "write to standard output: %s", strerror(errno));
 	return 1;
 }
 
@@ -323,7 +291,7 @@ await_reply(struct dgram *d)
 			incident(d, "no reply: %s", strerror(errno));
 			return 0;
 		}
-		if (!is_retry_error(errno))
+		if (!io_is_retry_error(errno))
 			return fail(d, "receive: %s", strerror(errno));
 		if (errno == EINTR)
 			continue;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "io.h"
 #include "timer.h"
 
 #define RELAY_BUF_SIZE	(128 * 1024)
@@ -82,42 +83,6 @@ fail_counts(struct relay *r, const char *what)
 	    what, r->sent, r->received);
 }
 
-static bool
-is_retry_error(int e)
-{
-	return e == EINTR || e == EAGAIN || e == EWOULDBLOCK;
-}
-
-/*
- * Write all of buf to standard output, waiting with poll() should someone
- * have made it non-blocking.
- */
-static int
-write_stdout(struct relay *r, const unsigned char *buf, size_t len)
-{
-	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(STDOUT_FILENO, buf, len);
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-				return fail(r, "poll: %s", strerror(errno));
-			continue;
-		}
-		return fail(r, "write to standard output: %s",
-		    n == 0 ? "wrote nothing" : strerror(errno));
-	}
-	return 0;
-}
-
 /* Both directions have carried the same number of bytes: they must match. */
 static int
 check_in_step(struct relay *r)
@@ -135,7 +100,7 @@ receive(struct relay *r)
 	ssize_t n;
 
 	n = recv(r->sock, r->in, sizeof(r->in), 0);
-	if (n == -1 && is_retry_error(errno))
+	if (n == -1 && io_is_retry_error(errno))
 		return 1;
 	if (n == -1 && errno == ECONNRESET)
 		return fail_counts(r, "connection reset by peer");
@@ -147,8 +112,8 @@ receive(struct relay *r)
 	r->received += (uint64_t)n;
 	r->received_hash = fnv1a(r->received_hash, r->in, (size_t)n);
 	/* Standard output shows what came back, even when it is wrong. */
-	if (write_stdout(r, r->in, (size_t)n) == -1)
-		return -1;
+	if (io_write_stdout(r->in, (size_t)n) == -1)
+		return fail(r, "write to standard output: %s", strerror(errno));
 	if (r->received > r->sent)
 		return fail_counts(r, "received more than was sent");
 	if (check_in_step(r) == -1)
@@ -163,7 +128,7 @@ read_input(struct relay *r)
 	ssize_t n;
 
 	n = read(STDIN_FILENO, r->out, sizeof(r->out));
-	if (n == -1 && is_retry_error(errno))
+	if (n == -1 && io_is_retry_error(errno))
 		return 0;
 	if (n == -1)
 		return fail(r, "read from standard input: %s", strerror(errno));
