@@ -128,15 +128,16 @@ teardown() {
 	stop_echod
 }
 
-# free_port: print a TCP port that no socket on this host uses now, taken
-# from 20000..32767, below the kernel's ephemeral range, so that neither
-# -p 0 nor an outgoing connection is handed it meanwhile.
+# free_port [LOW HIGH]: print a TCP port that no socket on this host uses
+# now, taken from LOW..HIGH, by default 20000..32767, below the kernel's
+# ephemeral range, so that neither -p 0 nor an outgoing connection is
+# handed it meanwhile.
 free_port() {
-	local used p i
+	local low=${1:-20000} high=${2:-32767} used p i
 	used=" $(awk 'FNR > 1 { split($2, a, ":"); print a[2] }' \
 		/proc/net/tcp /proc/net/tcp6 2>/dev/null | tr '\n' ' ') "
-	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 12768))
+	for ((i = 0; i < 200; i++)); do
+		p=$((low + RANDOM % (high - low + 1)))
 		case $used in
 		*" $(printf '%04X' "$p") "*) ;;
 		*) echo "$p"; return 0 ;;
