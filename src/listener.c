@@ -14,6 +14,23 @@
 #include <unistd.h>
 
 /*
+ * A UDP socket bound to a wildcard answers from whichever address routing
+ * picks, which need not be the one the client wrote to, and a client that
+ * connected its socket drops such a reply.  Ask for each datagram's
+ * destination address, so that udp.c can answer from it.
+ */
+static int
+want_destination_address(int fd, int family)
+{
+	const int on = 1;
+
+	if (family == AF_INET6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+		    sizeof(on));
+	return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+}
+
+/*
  * One socket of TYPE for ADDR at PORT.  "*" is a single dual-stack IPv6
  * socket, which also takes IPv4 clients, or an IPv4 one on a kernel
  * without IPv6.
@@ -64,6 +81,8 @@ open_one(const char *addr, unsigned port, int type, struct listener *out,
 	if (ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    strcmp(addr, "*") == 0 ? &off : &on, sizeof(int)) == -1)
+		goto fail;
+	if (type == SOCK_DGRAM && want_destination_address(fd, ss.ss_family) == -1)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1)
 		goto fail_bind;
@@ -268,7 +287,9 @@ listener_adopt(struct listener_set *set, int count, char *err, size_t errlen)
 		if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
 		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
-		    getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		    getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+		    (type == SOCK_DGRAM &&
+		    want_destination_address(fd, ss.ss_family) == -1)) {
 			(void)snprintf(err, errlen, "passed descriptor %d: %s",
 			    fd, strerror(errno));
 			goto fail;

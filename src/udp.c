@@ -11,6 +11,7 @@
 #include "udp.h"
 
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdbool.h>
@@ -228,12 +229,68 @@ admit(struct udp_service *u, const struct echod_config *cfg,
 	return false;
 }
 
+/*
+ * The reply's control message: the datagram's destination address as its
+ * source (see want_destination_address in listener.c).  IPV6_PKTINFO
+ * also carries an IPv4 destination on a dual-stack socket, as ::ffff:a.b.c.d.
+ */
+static void
+answer_from_destination(struct msghdr *in, struct msghdr *out)
+{
+	struct cmsghdr *c;
+	struct cmsghdr *reply = CMSG_FIRSTHDR(out);
+
+	out->msg_controllen = 0;
+	for (c = CMSG_FIRSTHDR(in); c != NULL; c = CMSG_NXTHDR(in, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			/* The interface too: it scopes a link-local address. */
+			reply->cmsg_level = IPPROTO_IPV6;
+			reply->cmsg_type = IPV6_PKTINFO;
+			reply->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+			memcpy(CMSG_DATA(reply), CMSG_DATA(c),
+			    sizeof(struct in6_pktinfo));
+			out->msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
+			return;
+		}
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo info;
+
+			memcpy(&info, CMSG_DATA(c), sizeof(info));
+			info.ipi_ifindex = 0;	/* leave the route to routing */
+			reply->cmsg_level = IPPROTO_IP;
+			reply->cmsg_type = IP_PKTINFO;
+			reply->cmsg_len = CMSG_LEN(sizeof(info));
+			memcpy(CMSG_DATA(reply), &info, sizeof(info));
+			out->msg_controllen = CMSG_SPACE(sizeof(info));
+			return;
+		}
+	}
+}
+
 void
 udp_serve(struct udp_service *u, const struct echod_config *cfg, int fd)
 {
+	union control {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+		    CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cin, cout;
 	struct sockaddr_storage ss;
 	struct sockaddr *sa = (struct sockaddr *)&ss;
-	socklen_t sslen;
+	struct iovec iov;
+	struct msghdr in = {
+		.msg_name = &ss,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cin.buf,
+	};
+	struct msghdr out = {
+		.msg_name = &ss,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cout.buf,
+	};
 	ssize_t n;
 
 	if (u->buf == NULL && (u->buf = malloc(UDP_BUF_SIZE)) == NULL) {
@@ -241,8 +298,11 @@ udp_serve(struct udp_service *u, const struct echod_config *cfg, int fd)
 		return;
 	}
 	for (int i = 0; i < UDP_BATCH; i++) {
-		sslen = sizeof(ss);
-		n = recvfrom(fd, u->buf, UDP_BUF_SIZE, MSG_DONTWAIT, sa, &sslen);
+		iov.iov_base = u->buf;
+		iov.iov_len = UDP_BUF_SIZE;
+		in.msg_namelen = sizeof(ss);
+		in.msg_controllen = sizeof(cin.buf);
+		n = recvmsg(fd, &in, MSG_DONTWAIT);
 		if (n == -1) {
 			/* EAGAIN: none left; an ICMP error for an earlier
 			 * reply (ECONNREFUSED...) concerns that one only. */
@@ -252,13 +312,19 @@ udp_serve(struct udp_service *u, const struct echod_config *cfg, int fd)
 		}
 		if (!admit(u, cfg, sa))
 			continue;
-		if (sendto(fd, u->buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL,
-		    sa, sslen) == -1) {
+		iov.iov_len = (size_t)n;
+		out.msg_namelen = in.msg_namelen;
+		out.msg_controllen = sizeof(cout.buf);
+		answer_from_destination(&in, &out);
+		if (out.msg_controllen == 0)
+			out.msg_control = NULL;
+		if (sendmsg(fd, &out, MSG_DONTWAIT | MSG_NOSIGNAL) == -1) {
 			u->stats.dropped_send++;
 			log_limited(&u->rl_send, LEVEL_WARNING, "udp: unable to "
 			    "reply: %s", strerror(errno));
-			continue;
+		} else {
+			u->stats.echoed++;
 		}
-		u->stats.echoed++;
+		out.msg_control = cout.buf;
 	}
 }

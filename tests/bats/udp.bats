@@ -232,6 +232,34 @@ udp = yes'
 	assert_failure 1
 }
 
+# A client's connected UDP socket drops a reply from any other address
+# than the one it wrote to: on a wildcard socket, echod must answer from
+# the datagram's destination, not from whatever routing picks.
+@test "listen = 0.0.0.0 answers UDP from the address written to" {
+	write_config '[server]
+listen = 0.0.0.0
+udp = yes'
+	start_echod
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u -w 2 127.0.0.2 "$PORT" <<<'to 127.0.0.2'
+	assert_success
+	assert_output 'to 127.0.0.2'
+}
+
+@test "listen = * answers UDP over IPv4 from the address written to" {
+	write_config '[server]
+listen = *
+udp = yes'
+	start_echod
+	run --separate-stderr timeout 10 "$ECHO_CLIENT" -u -w 2 127.0.0.3 "$PORT" <<<'to 127.0.0.3'
+	assert_success
+	assert_output 'to 127.0.0.3'
+	if has_ipv6_loopback; then
+		run --separate-stderr timeout 10 "$ECHO_CLIENT" -u -w 2 ::1 "$PORT" <<<'to ::1'
+		assert_success
+		assert_output 'to ::1'
+	fi
+}
+
 @test "TCP clients are served fast and exact during a UDP flood" {
 	local i ms worst=0 start
 	udp_config 'udp-rate = 0'
