@@ -51,12 +51,13 @@ daemon_detach(void)
 	case 0:
 		break;
 	default:
-		(void)close(pipefd[1]);
-		/* The launcher can be interrupted from the terminal again. */
+		(void)close(pipefd[1]);	/* the daemon's end */
+		/* The launcher can be interrupted from the terminal again;
+		 * should this fail, it only waits as it was. */
 		(void)signals_reset();
 		wait_for_ready(pipefd[0], pid);
 	}
-	(void)close(pipefd[0]);
+	(void)close(pipefd[0]);	/* the launcher's end */
 
 	/*
 	 * From here on a failure is reported on the terminal, which is still
@@ -112,7 +113,7 @@ daemon_notify_init(void)
 		notify_len = (socklen_t)(offsetof(struct sockaddr_un,
 		    sun_path) + len);
 	}
-	(void)unsetenv("NOTIFY_SOCKET");
+	(void)unsetenv("NOTIFY_SOCKET");	/* fails only for a bad name */
 }
 
 int
@@ -185,7 +186,7 @@ pidfile_create(const char *path, char *err, size_t errlen)
 	}
 	return fd;
 fail:
-	(void)close(fd);
+	(void)close(fd);	/* the error reported is the one above */
 	return -1;
 }
 

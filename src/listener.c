@@ -104,14 +104,14 @@ fail_bind:
 	saved = errno;
 	(void)snprintf(err, errlen, "unable to bind %s: %s", out->name,
 	    strerror(saved));
-	(void)close(fd);
+	(void)close(fd);	/* never listened: nothing to lose */
 	errno = saved;
 	return -1;
 fail:
 	saved = errno;
 	(void)snprintf(err, errlen, "unable to listen on %s: %s", out->name,
 	    strerror(saved));
-	(void)close(fd);
+	(void)close(fd);	/* never listened: nothing to lose */
 	errno = saved;
 	return -1;
 }
@@ -248,6 +248,7 @@ listener_passed_count(void)
 	long pid = env_number("LISTEN_PID", LONG_MAX);
 	long count = env_number("LISTEN_FDS", 64);
 
+	/* unsetenv fails only for a malformed name. */
 	(void)unsetenv("LISTEN_PID");
 	(void)unsetenv("LISTEN_FDS");
 	(void)unsetenv("LISTEN_FDNAMES");

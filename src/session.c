@@ -196,7 +196,7 @@ session_run(int fd, const struct sockaddr *peer, unsigned idle_timeout_s,
 	if (set_read_timeout(fd, idle_timeout_s) == -1 ||
 	    (peer->sa_family != AF_UNIX && set_no_delay(fd) == -1)) {
 		log_warn("session %s: setsockopt", s.peer);
-		(void)close(fd);
+		(void)close(fd);	/* nothing was read or sent yet */
 		return 1;
 	}
 	out = echo_loop(&s);

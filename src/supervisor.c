@@ -116,7 +116,7 @@ supervisor_free(struct supervisor *sup)
 	if (sup == NULL)
 		return;
 	(void)close(sup->spare_fd);	/* /dev/null, read-only */
-	(void)munmap(sup->bytes_echoed, sizeof(uint64_t));
+	(void)munmap(sup->bytes_echoed, sizeof(uint64_t)); /* at exit anyway */
 	table_free(&sup->children);
 	table_free(&sup->per_ip);
 	free(sup);
