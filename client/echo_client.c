@@ -203,8 +203,8 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			if (!parse_number(optarg, 1, DGRAM_MAX_SIZE, &size))
-				usage_error("-s: expected 1..%d bytes, got '%s'",
-				    DGRAM_MAX_SIZE, optarg);
+				usage_error("-s: expected 1..%d bytes, "
+				    "got '%s'", DGRAM_MAX_SIZE, optarg);
 			o->chunk_size = (size_t)size;
 			break;
 		case 'u':

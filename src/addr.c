@@ -18,7 +18,8 @@ addr_format(const struct sockaddr *sa, char *buf, size_t buflen)
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
 
 		(void)inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		(void)snprintf(buf, buflen, "%s:%u", host, ntohs(sin->sin_port));
+		(void)snprintf(buf, buflen, "%s:%u", host,
+		    ntohs(sin->sin_port));
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 =
 		    (const struct sockaddr_in6 *)sa;
@@ -57,7 +58,8 @@ addr_client_key(const struct sockaddr *sa)
 	uint64_t key = 0;
 
 	if (sa->sa_family == AF_INET) {
-		b = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		b = (const uint8_t *)
+		    &((const struct sockaddr_in *)sa)->sin_addr;
 		goto ipv4;
 	}
 	if (sa->sa_family != AF_INET6)

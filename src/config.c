@@ -371,10 +371,10 @@ static int
 parse_pidfile(struct echod_config *cfg, const char *value, char *why,
     size_t whylen)
 {
-	/* Relative paths would change meaning when the daemon does chdir("/"). */
+	/* A relative path would change meaning once the daemon is in "/". */
 	if (value[0] != '/') {
-		(void)snprintf(why, whylen, "expected an absolute path, got '%s'",
-		    value);
+		(void)snprintf(why, whylen,
+		    "expected an absolute path, got '%s'", value);
 		return -1;
 	}
 	return set_string(&cfg->pidfile, value, why, whylen);
@@ -817,8 +817,8 @@ config_describe_changes(const struct echod_config *old,
 		    config_policy_name(old->policy),
 		    config_policy_name(new->policy));
 	if (old->idle_timeout_s != new->idle_timeout_s)
-		append(buf, buflen, "idle-timeout %u -> %u", old->idle_timeout_s,
-		    new->idle_timeout_s);
+		append(buf, buflen, "idle-timeout %u -> %u",
+		    old->idle_timeout_s, new->idle_timeout_s);
 	if (old->max_per_ip != new->max_per_ip)
 		append(buf, buflen, "max-per-ip %u -> %u", old->max_per_ip,
 		    new->max_per_ip);

@@ -26,9 +26,9 @@ struct echod_config {
 	unsigned max_children;
 	enum accept_policy policy;
 	unsigned idle_timeout_s;	/* 0: never */
-	unsigned max_per_ip;		/* children per client address; 0: any */
+	unsigned max_per_ip;		/* children per client; 0: any */
 	unsigned max_rate;		/* new clients a second; 0: any */
-	unsigned udp_rate;		/* datagrams a second per source; 0: any */
+	unsigned udp_rate;		/* datagrams/s per source; 0: any */
 	enum log_level log_level;
 	int log_facility;		/* LOG_DAEMON, LOG_LOCAL0, ... */
 };

@@ -165,8 +165,9 @@ pidfile_create(const char *path, char *err, size_t errlen)
 			n = pread(fd, buf, sizeof(buf) - 1, 0);
 			buf[n > 0 ? n : 0] = '\0';
 			buf[strcspn(buf, "\n")] = '\0';
-			(void)snprintf(err, errlen, "%s: already running (pid %s)",
-			    path, buf[0] != '\0' ? buf : "unknown");
+			(void)snprintf(err, errlen,
+			    "%s: already running (pid %s)", path,
+			    buf[0] != '\0' ? buf : "unknown");
 		} else {
 			(void)snprintf(err, errlen, "%s: unable to lock: %s",
 			    path, strerror(errno));
@@ -174,7 +175,8 @@ pidfile_create(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 || (n = pwrite(fd, buf, (size_t)len, 0)) == -1) {
+	if (ftruncate(fd, 0) == -1 ||
+	    (n = pwrite(fd, buf, (size_t)len, 0)) == -1) {
 		(void)snprintf(err, errlen, "%s: unable to write: %s", path,
 		    strerror(errno));
 		goto fail;
@@ -214,8 +216,10 @@ pidfile_check(const char *path, char *err, size_t errlen)
 void
 pidfile_remove(const char *path, int fd)
 {
-	/* Unlink while still holding the lock, so no one takes over a file
-	 * that is about to vanish; a leftover file is harmless when unlocked. */
+	/*
+	 * Unlink while still holding the lock, so that no one takes over a
+	 * file about to vanish; a leftover file is harmless when unlocked.
+	 */
 	(void)unlink(path);
 	(void)close(fd);
 }

@@ -66,8 +66,9 @@ open_one(const char *addr, unsigned port, int type, struct listener *out,
 	}
 	addr_format((struct sockaddr *)&ss, out->name, sizeof(out->name));
 	if (fd == -1) {
-		(void)snprintf(err, errlen, "unable to create a socket for %s: %s",
-		    out->name, strerror(errno));
+		(void)snprintf(err, errlen,
+		    "unable to create a socket for %s: %s", out->name,
+		    strerror(errno));
 		return -1;
 	}
 	/*
@@ -82,7 +83,8 @@ open_one(const char *addr, unsigned port, int type, struct listener *out,
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    strcmp(addr, "*") == 0 ? &off : &on, sizeof(int)) == -1)
 		goto fail;
-	if (type == SOCK_DGRAM && want_destination_address(fd, ss.ss_family) == -1)
+	if (type == SOCK_DGRAM &&
+	    want_destination_address(fd, ss.ss_family) == -1)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1)
 		goto fail_bind;
@@ -119,7 +121,7 @@ fail:
 static void
 close_one(struct listener *l)
 {
-	/* A listening socket has nothing unsent: a failed close loses nothing. */
+	/* A listening socket has nothing unsent: closing loses nothing. */
 	(void)close(l->fd);
 	free(l->addr);
 	l->fd = -1;
@@ -167,7 +169,7 @@ update_once(struct listener_set *set, char *const *addrs, size_t count,
 		}
 		if (open_one(addr, port, type, &items[done], err, errlen) == -1)
 			goto fail;
-		port = items[done].port;	/* with port 0, the rest share it */
+		port = items[done].port;	/* port 0: the rest share it */
 	}
 	for (size_t i = 0; i < set->count; i++)
 		if (!kept[i])
@@ -181,7 +183,8 @@ fail:
 	/* Undo: close what this call opened; the old set stays as it was. */
 	saved = errno;
 	for (size_t i = 0; i < done; i++)
-		if (find(set, items[i].addr, items[i].port, items[i].type) == NULL)
+		if (find(set, items[i].addr, items[i].port,
+		    items[i].type) == NULL)
 			close_one(&items[i]);
 	free(items);
 	free(kept);

@@ -9,7 +9,7 @@
 
 struct listener {
 	int fd;
-	int type;			/* SOCK_STREAM (TCP) or SOCK_DGRAM (UDP) */
+	int type;			/* SOCK_STREAM or SOCK_DGRAM */
 	char *addr;			/* as configured: "*", "::1", ... */
 	unsigned port;			/* the port actually bound */
 	char name[ADDR_TEXT_MAX];	/* "[::]:7", for logs */

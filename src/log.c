@@ -13,7 +13,8 @@
 
 static const char *log_ident = "echod";
 static bool use_syslog;
-static bool use_stderr = true;static bool stderr_is_journal;	/* lines carry "<N>" for the level instead */
+static bool use_stderr = true;
+static bool stderr_is_journal;	/* lines carry "<N>" for the level */
 static enum log_level max_level = LEVEL_INFO;
 
 static const char *const level_names[] = {
@@ -72,7 +73,7 @@ log_set_level(enum log_level level)
 	max_level = level;
 }
 
-/* A new facility needs a new openlog; before detaching there is nothing to do. */
+/* A new facility needs a new openlog; before detaching, nothing to do. */
 void
 log_set_facility(int facility)
 {
@@ -211,7 +212,8 @@ timespec_before(const struct timespec *a, const struct timespec *b)
 }
 
 bool
-log_limited(struct log_ratelimit *rl, enum log_level level, const char *fmt, ...)
+log_limited(struct log_ratelimit *rl, enum log_level level, const char *fmt,
+    ...)
 {
 	struct timespec now;
 	char msg[1024];
@@ -232,7 +234,8 @@ log_limited(struct log_ratelimit *rl, enum log_level level, const char *fmt, ...
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);	/* truncation is fine */
 	va_end(ap);
 	if (rl->suppressed > 0)
-		log_msg(level, "%s (%lu similar suppressed)", msg, rl->suppressed);
+		log_msg(level, "%s (%lu similar suppressed)", msg,
+		    rl->suppressed);
 	else
 		log_msg(level, "%s", msg);
 	rl->suppressed = 0;

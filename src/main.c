@@ -35,7 +35,7 @@
 #define POLL_MAX 128	/* config.c allows 64 addresses, each TCP and UDP */
 
 struct echod {
-	const char *conf_name;		/* the config file as the user named it */
+	const char *conf_name;		/* the config file as given */
 	char *conf_path;		/* ... and made absolute */
 	long port_override;		/* -p, or -1 */
 	bool sockets_passed;		/* by a service manager: keep them */
@@ -321,7 +321,8 @@ reload(struct echod *e, struct supervisor *sup)
 		config_free(cfg);
 		return;
 	}
-	if (!config_same_listen(e->cfg, cfg) && update_listeners(e, cfg) == -1) {
+	if (!config_same_listen(e->cfg, cfg) &&
+	    update_listeners(e, cfg) == -1) {
 		config_free(cfg);
 		return;
 	}
@@ -560,10 +561,12 @@ main(int argc, char *argv[])
 		log_fatal("clock_gettime");
 	if (signals_init() == -1)
 		log_fatal("signals");
-	if (!o.foreground && pidfile_check(e.cfg->pidfile, err, sizeof(err)) == -1)
+	if (!o.foreground &&
+	    pidfile_check(e.cfg->pidfile, err, sizeof(err)) == -1)
 		log_fatalx("%s", err);
 	if (passed > 0) {
-		if (listener_adopt(&e.listeners, passed, err, sizeof(err)) == -1)
+		if (listener_adopt(&e.listeners, passed, err,
+		    sizeof(err)) == -1)
 			log_fatalx("%s", err);
 		e.sockets_passed = true;
 	} else if (listener_update(&e.listeners, e.cfg->listen,
@@ -587,7 +590,8 @@ main(int argc, char *argv[])
 		log_to_syslog(e.cfg->log_facility);
 	}
 	if (e.cfg->user != NULL &&
-	    privs_drop(e.cfg->user, e.cfg->group, true, err, sizeof(err)) == -1) {
+	    privs_drop(e.cfg->user, e.cfg->group, true, err,
+	    sizeof(err)) == -1) {
 		if (e.pidfile_fd != -1)
 			pidfile_remove(e.pidfile_path, e.pidfile_fd);
 		log_fatalx("%s", err);
@@ -612,7 +616,8 @@ main(int argc, char *argv[])
 
 	log_info("received SIG%s, stopping %u children",
 	    sigabbrev_np(signals_stop_signal()), supervisor_children(sup));
-	(void)daemon_notify("STOPPING=1");	/* systemd waits for exit anyway */
+	/* No need to check: systemd sees the exit anyway. */
+	(void)daemon_notify("STOPPING=1");
 	listener_close_all(&e.listeners);
 	supervisor_stop(sup, signals_wait_mask());
 	if (e.pidfile_fd != -1)

@@ -23,10 +23,11 @@ int	privs_find_group(const char *name, gid_t *gid);
 
 /*
  * privs_drop: become USER, in GROUP (NULL: the user's primary group) and
- * the groups of PRIVS_GROUP that list the user as a member.  With KEEP_BIND the process keeps
- * CAP_NET_BIND_SERVICE and nothing else, so that a reload can still bind
- * a port below 1024.  Checks that root cannot be regained.  Not started
- * as root, only a switch to the user echod already runs as succeeds.
+ * the groups of PRIVS_GROUP that list the user as a member.  With
+ * KEEP_BIND the process keeps CAP_NET_BIND_SERVICE and nothing else, so
+ * that a reload can still bind a port below 1024.  Checks that root
+ * cannot be regained.  Not started as root, only a switch to the user
+ * echod already runs as succeeds.
  * Returns 0, or -1 with a message in ERR.
  */
 int	privs_drop(const char *user, const char *group, bool keep_bind,

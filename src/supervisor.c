@@ -38,7 +38,7 @@ struct supervisor {
 	struct table per_ip;	/* client key -> children serving it */
 	void (*in_child)(void *);
 	void *in_child_arg;
-	int spare_fd;		/* given up to accept and shed a client at EMFILE */
+	int spare_fd;		/* given up at EMFILE to accept and shed one */
 	struct timespec resume_at;	/* accepting paused until then */
 	struct rate_bucket bucket;
 	uint64_t *bytes_echoed;	/* in memory shared with the children */
@@ -133,7 +133,8 @@ supervisor_stats(const struct supervisor *sup, struct supervisor_stats *out)
 {
 	*out = sup->stats;
 	out->children = (unsigned)sup->children.count;
-	out->bytes_echoed = __atomic_load_n(sup->bytes_echoed, __ATOMIC_RELAXED);
+	out->bytes_echoed = __atomic_load_n(sup->bytes_echoed,
+	    __ATOMIC_RELAXED);
 }
 
 static void
@@ -144,7 +145,7 @@ refill(struct rate_bucket *b, unsigned rate)
 	now(&t);
 	b->tokens += seconds_between(&b->last, &t) * rate;
 	if (b->tokens > rate)
-		b->tokens = rate;	/* a burst of at most one second's worth */
+		b->tokens = rate;	/* a burst of one second's worth */
 	b->last = t;
 }
 
@@ -273,7 +274,7 @@ shed_one(struct supervisor *sup, int listen_fd)
 	(void)close(sup->spare_fd);	/* /dev/null, read-only */
 	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd != -1)
-		(void)close(fd);	/* shed: nothing sent, nothing to lose */
+		(void)close(fd);	/* shed: nothing sent, nothing lost */
 	sup->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
@@ -340,7 +341,8 @@ admit(struct supervisor *sup, const struct echod_config *cfg, int fd,
 		turn_away(&sup->rl_reject, fd, peer, why);
 		return false;
 	}
-	if (cfg->max_per_ip > 0 && (e = table_find(&sup->per_ip, key)) != NULL &&
+	if (cfg->max_per_ip > 0 &&
+	    (e = table_find(&sup->per_ip, key)) != NULL &&
 	    e->value >= cfg->max_per_ip) {
 		sup->stats.rejected_per_ip++;
 		(void)snprintf(why, sizeof(why), "%u connections from this "
@@ -430,7 +432,8 @@ static void
 log_exit(pid_t pid, int status)
 {
 	if (WIFSIGNALED(status))
-		log_msg(WTERMSIG(status) == SIGTERM ? LEVEL_INFO : LEVEL_WARNING,
+		log_msg(WTERMSIG(status) == SIGTERM ? LEVEL_INFO :
+		    LEVEL_WARNING,
 		    "child %ld killed by signal %d (%s)", (long)pid,
 		    WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)

@@ -81,7 +81,8 @@ table_remove(struct table *t, uint64_t key, uint64_t *value)
 	hole = (size_t)(e - t->slots);
 	t->slots[hole].key = 0;
 	t->count--;
-	/* Pull back each later entry of the run whose home is not in (hole, j]. */
+	/* Pull back each later entry of the run whose home is not in
+	 * (hole, j]. */
 	for (j = (hole + 1) & mask; t->slots[j].key != 0; j = (j + 1) & mask) {
 		size_t home = home_of(t->slots[j].key, t->cap);
 

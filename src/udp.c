@@ -109,7 +109,8 @@ now_ms(void)
 static bool
 is_risky_port(unsigned port)
 {
-	for (size_t i = 0; i < sizeof(risky_ports) / sizeof(risky_ports[0]); i++)
+	for (size_t i = 0; i < sizeof(risky_ports) / sizeof(risky_ports[0]);
+	    i++)
 		if (risky_ports[i] == port)
 			return true;
 	return false;
@@ -250,7 +251,8 @@ answer_from_destination(struct msghdr *in, struct msghdr *out)
 			reply->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
 			memcpy(CMSG_DATA(reply), CMSG_DATA(c),
 			    sizeof(struct in6_pktinfo));
-			out->msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
+			out->msg_controllen =
+			    CMSG_SPACE(sizeof(struct in6_pktinfo));
 			return;
 		}
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -320,8 +322,8 @@ udp_serve(struct udp_service *u, const struct echod_config *cfg, int fd)
 			out.msg_control = NULL;
 		if (sendmsg(fd, &out, MSG_DONTWAIT | MSG_NOSIGNAL) == -1) {
 			u->stats.dropped_send++;
-			log_limited(&u->rl_send, LEVEL_WARNING, "udp: unable to "
-			    "reply: %s", strerror(errno));
+			log_limited(&u->rl_send, LEVEL_WARNING,
+			    "udp: unable to reply: %s", strerror(errno));
 		} else {
 			u->stats.echoed++;
 		}
