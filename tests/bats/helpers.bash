@@ -54,9 +54,16 @@ log_has() {
 # start_echod [ARGS...]: start echod in the foreground on a free port with
 # $CONF (written with the defaults if absent); sets ECHOD_PID and PORT.
 start_echod() {
+	launch_echod -p 0 "$@"
+}
+
+# launch_echod [ARGS...]: start echod in the foreground with $CONF and
+# ARGS, and wait for it to listen; sets ECHOD_PID and PORT (the first
+# port it names).
+launch_echod() {
 	[ -e "$CONF" ] || write_config
 	: >>"$LOG"
-	"$ECHOD" -f -p 0 -c "$CONF" "$@" 2>>"$LOG" </dev/null 3>&- &
+	"$ECHOD" -f -c "$CONF" "$@" 2>>"$LOG" </dev/null 3>&- &
 	ECHOD_PID=$!
 	wait_until 5 log_has 'listening on' || {
 		cat "$LOG" >&2
@@ -149,15 +156,7 @@ free_port() {
 # start_echod_noport [ARGS...]: start_echod without -p, for tests that need
 # the port of the config file (a port given by -p survives reloads).
 start_echod_noport() {
-	[ -e "$CONF" ] || write_config
-	"$ECHOD" -f -c "$CONF" "$@" 2>>"$LOG" </dev/null 3>&- &
-	ECHOD_PID=$!
-	wait_until 5 log_has 'listening on' || {
-		cat "$LOG" >&2
-		return 1
-	}
-	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$LOG" | head -n 1)
-	[ -n "$PORT" ]
+	launch_echod "$@"
 }
 
 # start_blocker: a second echod in the foreground on 127.0.0.1 and a free
