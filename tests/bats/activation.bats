@@ -146,6 +146,24 @@ noted() {
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
 
+@test "-i among other letters (-fi) is inetd mode and says nothing" {
+	local status=0
+	inetd_config
+	# Bounded: an echod that took -fi for -f alone would serve forever.
+	timeout 10 "$ECHOD" -fi -c "$CONF" </dev/null >"$BATS_TEST_TMPDIR/out" \
+		2>"$BATS_TEST_TMPDIR/err" || status=$?
+	[ "$status" -eq 1 ]
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+}
+
+@test "-t with -i checks the file at the terminal" {
+	inetd_config
+	run --separate-stderr "$ECHOD" -ti -c "$CONF"
+	assert_success
+	assert_output "$CONF: ok"
+}
+
 @test "-i with a usage error exits 2 saying nothing" {
 	local status=0
 	"$ECHOD" -i -x </dev/null >"$BATS_TEST_TMPDIR/out" \
@@ -225,6 +243,7 @@ port = $port4"
 	kill -HUP "$ECHOD_PID"
 	wait_until 5 log_has 'info: reloaded '
 	log_has "warning: listen.*: the sockets are the service manager's; keeping them$"
+	log_has 'info: reloaded .*: no changes$'
 	! log_has 'reload failed'
 	open_conn_to fd 127.0.0.1 "$PORT1"
 	echoes "$fd"

@@ -262,3 +262,15 @@ pad() {
 	check
 	expect_error 4 "max-children: expected 1\.\.65536, got 'lots'$"
 }
+
+@test "group without user is an error at the group's line" {
+	conf '[server]\nport = 7\ngroup = nogroup\n'
+	check
+	expect_error 3 "group: needs a user to switch to$"
+}
+
+@test "a user missing from /etc/passwd is an error naming the file" {
+	conf '[server]\nuser = no-such-user-here\n'
+	check
+	expect_error 2 "user: no such user 'no-such-user-here' in /etc/passwd$"
+}

@@ -220,3 +220,25 @@ stat_field() {
 	wait_until 3 can_connect 127.0.0.1 "$p2"
 	wait_until 2 eval '! can_connect 127.0.0.1 "$p1"'
 }
+
+@test "a reload that changes the pidfile keeps the old one and keeps serving" {
+	local p other=$BATS_TEST_TMPDIR/other.pid
+	p=$(free_port)
+	daemon_config "$p"
+	launch
+	[ "$status" -eq 0 ]
+	write_config "[server]
+listen = 127.0.0.1
+port = $p
+pidfile = $other
+[limits]
+max-children = 3"
+	kill -HUP "$DAEMON_PID"
+	sleep 0.5	# nothing to poll for: the daemon must simply stay
+	! is_gone "$DAEMON_PID"
+	[ "$(cat "$PIDFILE")" = "$DAEMON_PID" ]
+	[ ! -e "$other" ]
+	open_conn_to fd 127.0.0.1 "$p"
+	echoes "$fd"
+	close_conn "$fd"
+}

@@ -91,3 +91,18 @@ stops_on() {
 	close_conn "$b"
 	! is_gone "$ECHOD_PID"
 }
+
+@test "SIGHUP and SIGUSR1 sent to a child leave its client served" {
+	local child
+	start_echod
+	open_conn fd
+	echoes "$fd"
+	child=$(children_of "$ECHOD_PID")
+	[ -n "$child" ]
+	# As "systemctl kill -s HUP" does: every process of the service.
+	kill -HUP "$child"
+	kill -USR1 "$child"
+	echoes "$fd" 'still served'
+	! is_gone "$child"
+	close_conn "$fd"
+}
