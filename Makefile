@@ -67,7 +67,7 @@ $(B)/src/%.o: src/%.c | $(B)/src
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(INIH_CFLAGS) -c -o $@ $<
 $(B)/client/%.o: client/%.c | $(B)/client
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
-$(B)/tools/%: tests/tools/%.c $(B)/flags | $(B)/tools
+$(B)/tools/%: tests/tools/%.c tests/tools/tool.h $(B)/flags | $(B)/tools
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 $(B)/src $(B)/client $(B)/tools:
 	mkdir -p $@

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define CHUNK (64 * 1024)
 /* reset: give up if the transfer has not got that far by then. */
 #define RESET_LIMIT_S 30
@@ -34,42 +36,11 @@
 #define STUCK_MS 300
 
 static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "badclient: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: badclient reset PORT BYTES\n"
 	    "       badclient noread PORT SECONDS\n");
 	exit(2);
-}
-
-static long
-number(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-	    v < min || v > max)
-		usage();
-	return v;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		die("clock_gettime");
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* A non-blocking connection to 127.0.0.1:PORT, once connected. */
@@ -85,12 +56,12 @@ dial(long port)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = htons((unsigned short)port);
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die("socket");
+		tool_die("socket");
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		die("connect");
+		tool_die("connect");
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
-		die("fcntl");
+		tool_die("fcntl");
 	return fd;
 }
 
@@ -100,7 +71,7 @@ do_reset(int fd, long bytes)
 	static char out[CHUNK];
 	static char in[CHUNK];
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-	double deadline = now_s() + RESET_LIMIT_S;
+	double deadline = tool_now_s() + RESET_LIMIT_S;
 	long sent = 0;
 	long received = 0;
 
@@ -113,20 +84,20 @@ do_reset(int fd, long bytes)
 
 		if (sent < bytes)
 			pfd.events |= POLLOUT;
-		if (now_s() > deadline) {
+		if (tool_now_s() > deadline) {
 			errno = ETIMEDOUT;
-			die("transfer");
+			tool_die("transfer");
 		}
 		if (poll(&pfd, 1, 1000) == -1 && errno != EINTR)
-			die("poll");
+			tool_die("poll");
 		if (pfd.revents & POLLIN) {
 			n = read(fd, in, sizeof(in));
 			if (n == 0) {
 				errno = ECONNRESET;
-				die("server closed");
+				tool_die("server closed");
 			}
 			if (n == -1 && errno != EAGAIN && errno != EINTR)
-				die("read");
+				tool_die("read");
 			if (n > 0)
 				received += n;
 		}
@@ -136,15 +107,15 @@ do_reset(int fd, long bytes)
 
 			n = send(fd, out, len, MSG_NOSIGNAL);
 			if (n == -1 && errno != EAGAIN && errno != EINTR)
-				die("send");
+				tool_die("send");
 			if (n > 0)
 				sent += n;
 		}
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1)
-		die("setsockopt");
+		tool_die("setsockopt");
 	if (close(fd) == -1)
-		die("close");
+		tool_die("close");
 	printf("sent %ld received %ld\n", sent, received);
 }
 
@@ -152,7 +123,7 @@ static void
 do_noread(int fd, long seconds)
 {
 	static char out[CHUNK];
-	double t0 = now_s();
+	double t0 = tool_now_s();
 	double stuck_at;
 	double deadline;
 	long sent = 0;
@@ -165,27 +136,27 @@ do_noread(int fd, long seconds)
 
 		ready = poll(&pfd, 1, STUCK_MS);
 		if (ready == -1 && errno != EINTR)
-			die("poll");
+			tool_die("poll");
 		if (ready == 0)
 			break;
 		if (pfd.revents & (POLLERR | POLLHUP)) {
 			errno = ECONNRESET;
-			die("connection lost before the server was stuck");
+			tool_die("connection lost before the server was stuck");
 		}
 		n = send(fd, out, sizeof(out), MSG_NOSIGNAL);
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
-			die("send");
+			tool_die("send");
 		if (n > 0)
 			sent += n;
 	}
-	stuck_at = now_s();
+	stuck_at = tool_now_s();
 	printf("stuck after %ld bytes in %.3f s, ", sent, stuck_at - t0);
 	(void)fflush(stdout);
 	deadline = stuck_at + (double)seconds;
 	for (;;) {
 		/* Ask only for the end of the connection: nothing is read. */
 		struct pollfd pfd = { .fd = fd, .events = POLLRDHUP };
-		double left = deadline - now_s();
+		double left = deadline - tool_now_s();
 		int ready;
 
 		if (left <= 0) {
@@ -194,9 +165,9 @@ do_noread(int fd, long seconds)
 		}
 		ready = poll(&pfd, 1, (int)(left * 1000) + 1);
 		if (ready == -1 && errno != EINTR)
-			die("poll");
+			tool_die("poll");
 		if (ready > 0) {
-			printf("dropped after %.3f s\n", now_s() - t0);
+			printf("dropped after %.3f s\n", tool_now_s() - t0);
 			break;
 		}
 	}
@@ -211,14 +182,14 @@ main(int argc, char **argv)
 	if (argc != 4)
 		usage();
 	if (strcmp(argv[1], "reset") == 0) {
-		long bytes = number(argv[3], 1, 1L << 34);
+		long bytes = tool_number(argv[3], 1, 1L << 34, usage);
 
-		fd = dial(number(argv[2], 1, 65535));
+		fd = dial(tool_number(argv[2], 1, 65535, usage));
 		do_reset(fd, bytes);
 	} else if (strcmp(argv[1], "noread") == 0) {
-		long seconds = number(argv[3], 1, 3600);
+		long seconds = tool_number(argv[3], 1, 3600, usage);
 
-		fd = dial(number(argv[2], 1, 65535));
+		fd = dial(tool_number(argv[2], 1, 65535, usage));
 		do_noread(fd, seconds);
 	} else {
 		usage();

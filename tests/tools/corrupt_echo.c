@@ -24,14 +24,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define FLIP_EVERY	1000
+#include "tool.h"
 
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "corrupt_echo: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
+#define FLIP_EVERY	1000
 
 /* Write all of p; 0, or -1 when the client went away. */
 static int
@@ -75,7 +70,7 @@ serve(int fd, const char *mode, unsigned long long first)
 		(void)read_some(fd, buf, sizeof(buf));
 		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
 		    sizeof(lg)) == -1)
-			die("setsockopt");
+			tool_die("setsockopt");
 		return;
 	}
 	if (strcmp(mode, "close") == 0) {
@@ -119,33 +114,33 @@ main(int argc, char **argv)
 		first = strtoull(argv[2], NULL, 10);
 	/* Children are not waited for. */
 	if (signal(SIGCHLD, SIG_IGN) == SIG_ERR)
-		die("signal");
+		tool_die("signal");
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (lfd == -1)
-		die("socket");
+		tool_die("socket");
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		die("bind");
+		tool_die("bind");
 	if (listen(lfd, SOMAXCONN) == -1)
-		die("listen");
+		tool_die("listen");
 	if (getsockname(lfd, (struct sockaddr *)&sin, &len) == -1)
-		die("getsockname");
+		tool_die("getsockname");
 	printf("port %u\n", ntohs(sin.sin_port));
 	if (fflush(stdout) == EOF)
-		die("stdout");
+		tool_die("stdout");
 
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			die("accept");
+			tool_die("accept");
 		}
 		switch (fork()) {
 		case -1:
-			die("fork");
+			tool_die("fork");
 		case 0:
 			/* Die with the server, whatever the client does. */
 			if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||

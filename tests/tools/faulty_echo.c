@@ -18,12 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "faulty_echo: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
+#include "tool.h"
 
 static void
 write_all(int fd, const char *p, size_t n)
@@ -35,7 +30,7 @@ write_all(int fd, const char *p, size_t n)
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1)
-			die("write");
+			tool_die("write");
 		p += w;
 		n -= (size_t)w;
 	}
@@ -50,7 +45,7 @@ read_some(int fd, char *p, size_t n)
 		r = read(fd, p, n);
 	while (r == -1 && errno == EINTR);
 	if (r == -1)
-		die("read");
+		tool_die("read");
 	return r;
 }
 
@@ -67,7 +62,7 @@ serve(int fd, const char *mode)
 		(void)read_some(fd, buf, sizeof(buf) - 1);
 		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
 		    sizeof(lg)) == -1)
-			die("setsockopt");
+			tool_die("setsockopt");
 		return;
 	}
 	while ((n = read_some(fd, buf, sizeof(buf) - 1)) > 0) {
@@ -107,23 +102,23 @@ main(int argc, char **argv)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (lfd == -1)
-		die("socket");
+		tool_die("socket");
 	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		die("bind");
+		tool_die("bind");
 	if (listen(lfd, 1) == -1)
-		die("listen");
+		tool_die("listen");
 	if (getsockname(lfd, (struct sockaddr *)&sin, &len) == -1)
-		die("getsockname");
+		tool_die("getsockname");
 	printf("port %u\n", ntohs(sin.sin_port));
 	if (fflush(stdout) == EOF)
-		die("stdout");
+		tool_die("stdout");
 	do
 		fd = accept(lfd, NULL, NULL);
 	while (fd == -1 && errno == EINTR);
 	if (fd == -1)
-		die("accept");
+		tool_die("accept");
 	serve(fd, argv[1]);
 	if (close(fd) == -1)
-		die("close");
+		tool_die("close");
 	return 0;
 }

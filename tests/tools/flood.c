@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define MAX_CONCURRENCY 4096
 #define LINE_MAX_LEN 32
 #define MAX_REPORTED 5
@@ -78,32 +80,6 @@ usage(void)
 	fprintf(stderr, "usage: flood [-a N] [-c CONCURRENCY] [-d DWELL_MS] "
 	    "[-n TOTAL] [-t SECONDS] PORT\n");
 	exit(2);
-}
-
-static unsigned long
-number(const char *s, unsigned long min, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-	    v < min || v > max)
-		usage();
-	return v;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
-		perror("flood: clock_gettime");
-		exit(1);
-	}
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -205,7 +181,7 @@ on_readable(struct conn *c, double dwell_s)
 		return;
 	}
 	c->state = DWELLING;
-	c->dwell_end = now_s() + dwell_s;
+	c->dwell_end = tool_now_s() + dwell_s;
 }
 
 int
@@ -228,19 +204,21 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "a:c:d:n:t:")) != -1) {
 		switch (ch) {
 		case 'a':
-			every = number(optarg, 0, 1000000);
+			every = tool_number(optarg, 0, 1000000, usage);
 			break;
 		case 'c':
-			concurrency = number(optarg, 1, MAX_CONCURRENCY);
+			concurrency = tool_number(optarg, 1, MAX_CONCURRENCY,
+			    usage);
 			break;
 		case 'd':
-			dwell_s = (double)number(optarg, 0, 60000) / 1000;
+			dwell_s = (double)tool_number(optarg, 0, 60000,
+			    usage) / 1000;
 			break;
 		case 'n':
-			total = number(optarg, 1, 10000000);
+			total = tool_number(optarg, 1, 10000000, usage);
 			break;
 		case 't':
-			seconds = (double)number(optarg, 1, 3600);
+			seconds = (double)tool_number(optarg, 1, 3600, usage);
 			break;
 		default:
 			usage();
@@ -251,11 +229,12 @@ main(int argc, char **argv)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons((unsigned short)number(argv[optind], 1, 65535));
+	sin.sin_port = htons((unsigned short)tool_number(argv[optind], 1,
+	    65535, usage));
 
 	for (unsigned long i = 0; i < concurrency; i++)
 		conns[i].fd = -1;
-	t0 = now_s();
+	t0 = tool_now_s();
 	deadline = t0 + seconds;
 	for (;;) {
 		double wake = deadline;
@@ -263,7 +242,7 @@ main(int argc, char **argv)
 		nfds_t n = 0;
 		int ready;
 
-		t = now_s();
+		t = tool_now_s();
 		for (unsigned long i = 0; i < concurrency; i++) {
 			struct conn *c = &conns[i];
 
@@ -310,6 +289,6 @@ main(int argc, char **argv)
 	counts[UNFINISHED] += total - started;
 	for (int i = 0; i < NCOUNTERS; i++)
 		printf("%s %lu ", counter_names[i], counts[i]);
-	printf("seconds %.3f\n", now_s() - t0);
+	printf("seconds %.3f\n", tool_now_s() - t0);
 	return fflush(stdout) == EOF ? 1 : 0;
 }

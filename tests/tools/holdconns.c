@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define MAX_CONNS 1024
 #define LINE_LEN 32
 
@@ -70,20 +72,6 @@ usage(void)
 	(void)fprintf(stderr, "usage: holdconns [-kv] [-n COUNT] [-s SOURCE] "
 	    "[-w MS] HOST PORT\n");
 	exit(2);
-}
-
-static unsigned long
-number(const char *s, unsigned long min, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-	    v < min || v > max)
-		usage();
-	return v;
 }
 
 static long
@@ -279,7 +267,7 @@ main(int argc, char **argv)
 			keep = true;
 			break;
 		case 'n':
-			count = (int)number(optarg, 1, MAX_CONNS);
+			count = (int)tool_number(optarg, 1, MAX_CONNS, usage);
 			break;
 		case 's':
 			source = optarg;
@@ -288,7 +276,7 @@ main(int argc, char **argv)
 			verbose = true;
 			break;
 		case 'w':
-			wait_ms = (long)number(optarg, 1, 600000);
+			wait_ms = (long)tool_number(optarg, 1, 600000, usage);
 			break;
 		default:
 			usage();

@@ -11,24 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define CHUNK (32 * 1024)
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "trickle: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		die("clock_gettime");
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 write_all(const char *p, size_t n)
@@ -40,7 +25,7 @@ write_all(const char *p, size_t n)
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1)
-			die("write");
+			tool_die("write");
 		p += w;
 		n -= (size_t)w;
 	}
@@ -66,16 +51,16 @@ main(int argc, char **argv)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			die("read");
+			tool_die("read");
 		if (n == 0)
 			break;
 		/* The clock starts with the first bytes, however late. */
 		if (copied == 0)
-			t0 = now_s();
+			t0 = tool_now_s();
 		write_all(buf, (size_t)n);
 		copied += (double)n;
 		/* Sleep off whatever time the bytes so far are early by. */
-		ahead = copied / rate - (now_s() - t0);
+		ahead = copied / rate - (tool_now_s() - t0);
 		if (ahead > 0) {
 			struct timespec ts;
 

@@ -21,22 +21,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define DATAGRAMS_MAX	1000
 #define IDLE_MS		30000
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "udp_faulty: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static void
 reply(int fd, const void *buf, size_t len, const struct sockaddr_in *to)
 {
 	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
 	    sizeof(*to)) == -1)
-		die("sendto");
+		tool_die("sendto");
 }
 
 int
@@ -64,14 +59,14 @@ main(int argc, char **argv)
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
-		die("socket");
+		tool_die("socket");
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		die("bind");
+		tool_die("bind");
 	if (getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		die("getsockname");
+		tool_die("getsockname");
 	printf("port %u\n", ntohs(sin.sin_port));
 	if (fflush(stdout) == EOF)
-		die("stdout");
+		tool_die("stdout");
 
 	pfd.fd = fd;
 	pfd.events = POLLIN;
@@ -80,14 +75,14 @@ main(int argc, char **argv)
 			rc = poll(&pfd, 1, IDLE_MS);
 		while (rc == -1 && errno == EINTR);
 		if (rc == -1)
-			die("poll");
+			tool_die("poll");
 		if (rc == 0)
 			break;
 		len = sizeof(peer);
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer,
 		    &len);
 		if (n == -1)
-			die("recvfrom");
+			tool_die("recvfrom");
 		if (strcmp(mode, "mangle") == 0 && n > 0)
 			buf[0] ^= 0x20;
 		if (seen == 2 && strcmp(mode, "drop2") == 0)

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define MAX_SIZE	65507
 #define BUF_SIZE	65536
 #define FLOOD_COUNT	10000000UL
@@ -57,11 +59,11 @@ struct probe {
 	unsigned char	 in[BUF_SIZE];
 };
 
+/* Trouble on the probe's side, told apart from a lost echo (exit 1). */
 static void __attribute__((noreturn))
 die(const char *what)
 {
-	fprintf(stderr, "udp_probe: %s: %s\n", what, strerror(errno));
-	exit(3);
+	tool_fail(3, what);
 }
 
 static void __attribute__((noreturn))
@@ -70,31 +72,6 @@ usage(void)
 	fputs("usage: udp_probe [-b ADDR] [-P PORT] [-n COUNT] [-t MS] "
 	    "[-d MS] HOST PORT SIZE\n", stderr);
 	exit(2);
-}
-
-static unsigned long
-number(const char *s, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		usage();
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		usage();
-	return v;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		die("clock_gettime");
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static uint64_t
@@ -232,7 +209,7 @@ send_all(struct probe *p, int64_t deadline_ms)
 	struct pollfd pfd = { .fd = p->fd };
 
 	while (p->sent < p->count &&
-	    (deadline_ms < 0 || now_ms() < deadline_ms)) {
+	    (deadline_ms < 0 || tool_now_ms() < deadline_ms)) {
 		bool went = send_next(p);
 
 		/* Take in the replies often enough that none is lost here. */
@@ -253,12 +230,12 @@ static void
 collect(struct probe *p, int quiet_ms)
 {
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	int64_t deadline = now_ms() + quiet_ms;
+	int64_t deadline = tool_now_ms() + quiet_ms;
 	int64_t left;
 
-	while (!all_answered(p) && (left = deadline - now_ms()) > 0) {
+	while (!all_answered(p) && (left = deadline - tool_now_ms()) > 0) {
 		if (take_reply(p)) {
-			deadline = now_ms() + quiet_ms;
+			deadline = tool_now_ms() + quiet_ms;
 			continue;
 		}
 		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
@@ -287,18 +264,19 @@ main(int argc, char **argv)
 			bind_addr = optarg;
 			break;
 		case 'd':
-			flood_ms = (long)number(optarg, 600000);
+			flood_ms = tool_number(optarg, 0, 600000, usage);
 			break;
 		case 'n':
-			p.count = number(optarg, FLOOD_COUNT);
+			p.count = (unsigned long)tool_number(optarg, 0,
+			    FLOOD_COUNT, usage);
 			count_given = true;
 			break;
 		case 'P':
-			(void)number(optarg, 65535);
+			(void)tool_number(optarg, 0, 65535, usage);
 			bind_port = optarg;
 			break;
 		case 't':
-			wait_ms = (int)number(optarg, 600000);
+			wait_ms = (int)tool_number(optarg, 0, 600000, usage);
 			break;
 		default:
 			usage();
@@ -306,7 +284,8 @@ main(int argc, char **argv)
 	}
 	if (argc - optind != 3)
 		usage();
-	p.size = number(argv[optind + 2], MAX_SIZE);
+	p.size = (unsigned long)tool_number(argv[optind + 2], 0, MAX_SIZE,
+	    usage);
 	if (flood_ms >= 0 && !count_given)
 		p.count = FLOOD_COUNT;
 	if ((p.seen = calloc(p.count, 1)) == NULL)
@@ -339,7 +318,7 @@ main(int argc, char **argv)
 		die("connect");
 	freeaddrinfo(to);
 
-	send_all(&p, flood_ms >= 0 ? now_ms() + flood_ms : -1);
+	send_all(&p, flood_ms >= 0 ? tool_now_ms() + flood_ms : -1);
 	collect(&p, wait_ms);
 	printf("sent %lu received %lu exact %lu mismatched %lu duplicate %lu "
 	    "refused %lu\n", p.sent, p.received, p.exact, p.mismatched,

@@ -18,25 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: watchkids [-i MS] PID COMMAND [ARG...]\n");
 	exit(2);
-}
-
-static long
-number(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-	    v < min || v > max)
-		usage();
-	return v;
 }
 
 /* Whether process PID exists and is not a zombie. */
@@ -117,7 +105,8 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "+i:")) != -1) {
 		switch (ch) {
 		case 'i':
-			interval.tv_nsec = number(optarg, 1, 999) * 1000000L;
+			interval.tv_nsec = tool_number(optarg, 1, 999,
+			    usage) * 1000000L;
 			break;
 		default:
 			usage();
@@ -125,7 +114,7 @@ main(int argc, char **argv)
 	}
 	if (argc - optind < 2)
 		usage();
-	pid = number(argv[optind], 1, 1L << 30);
+	pid = tool_number(argv[optind], 1, 1L << 30, usage);
 
 	if ((cmd = fork()) == -1) {
 		perror("watchkids: fork");
