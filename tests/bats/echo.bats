@@ -53,15 +53,9 @@ bats_require_minimum_version 1.5.0
 }
 
 @test "several clients are served at the same time" {
-	local fds=() fd i
+	local fds=() fd
 	start_echod
-	for i in 1 2 3 4 5; do
-		open_conn fd
-		fds+=("$fd")
-	done
-	for fd in "${fds[@]}"; do
-		echoes "$fd"
-	done
+	open_served 5 fds
 	[ "$(live_children "$ECHOD_PID")" -eq 5 ]
 	for fd in "${fds[@]}"; do
 		close_conn "$fd"

@@ -126,6 +126,20 @@ open_conn() {
 	exec {_fd}<>"/dev/tcp/127.0.0.1/$PORT"
 }
 
+# open_served N ARRAY: open N connections, add their descriptors to the
+# array named ARRAY, and check that each of them echoes.
+open_served() {
+	local -n _served=$2
+	local i fd
+	for ((i = 0; i < $1; i++)); do
+		open_conn fd
+		_served+=("$fd")
+	done
+	for fd in "${_served[@]: -$1}"; do
+		echoes "$fd" || return 1
+	done
+}
+
 # close_conn FD
 close_conn() {
 	eval "exec $1>&-"

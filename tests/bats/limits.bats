@@ -105,13 +105,7 @@ idle-timeout = ${3:-300}"
 	wait_until 2 no_zombies "$ECHOD_PID"
 	# Exactly max-children clients are served at once, and not one more.
 	fds=()
-	for _ in 1 2 3 4; do
-		open_conn fd
-		fds+=("$fd")
-	done
-	for fd in "${fds[@]}"; do
-		echoes "$fd"
-	done
+	open_served 4 fds
 	open_conn fd
 	reads_eof "$fd" 1
 	close_conn "$fd"

@@ -46,13 +46,7 @@ policy = $1"
 # the next one waits (pause) or is closed (reject).
 served_at_once() {
 	local fds=() fd i reply
-	for ((i = 0; i < 32; i++)); do
-		open_conn fd
-		fds+=("$fd")
-	done
-	for fd in "${fds[@]}"; do
-		echoes "$fd"
-	done
+	open_served 32 fds
 	open_conn fd
 	if [ "$1" = pause ]; then
 		printf 'waiting\n' >&"$fd"

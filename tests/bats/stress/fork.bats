@@ -113,13 +113,7 @@ policy = pause"
 
 	# The limit raised: more children than it allowed before.
 	"${as_user[@]}" prlimit --pid "$ECHOD_PID" --nproc="$hard:$hard"
-	for ((i = 0; i < 4; i++)); do
-		open_conn fd
-		fds+=("$fd")
-	done
-	for fd in "${fds[@]}"; do
-		echoes "$fd"
-	done
+	open_served 4 fds
 	wait_until 5 children_are "$ECHOD_PID" 6
 	for fd in "$b" "$d" "${fds[@]}"; do
 		close_conn "$fd"

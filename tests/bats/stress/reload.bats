@@ -48,13 +48,7 @@ config_to() {
 	# Nothing miscounted: none left, then exactly 32 at once.
 	wait_until 10 children_are "$ECHOD_PID" 0
 	wait_until 5 no_zombies "$ECHOD_PID"
-	for ((i = 0; i < 32; i++)); do
-		open_conn fd
-		fds+=("$fd")
-	done
-	for fd in "${fds[@]}"; do
-		echoes "$fd"
-	done
+	open_served 32 fds
 	open_conn fd
 	printf 'waiting\n' >&"$fd"
 	stays_silent "$fd" 0.5
